@@ -1,0 +1,5 @@
+"""aether-codegen: generates the typed layer of the Aether SDK from the proto and principals.yaml."""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]
