@@ -1,0 +1,17 @@
+"""Gateway settings, with the defaults of the sheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayConfig:
+    dev_mode: bool = False  # admit anonymous principals and allow admin to everyone (warns)
+    data_path: str = ":memory:"  # SQLite file, or ":memory:" for tests
+    max_payload: int = 1 << 20  # SendMessage payload cap (ERR_PAYLOAD_TOO_LARGE)
+    init_timeout_s: float = 30.0  # wait for InitConnection
+    rate_per_s: float = 50_000.0  # upstream frames per session per second (ERR_RATE_LIMITED)
+    rate_burst: float = 100_000.0
+    server_version: str = "aether-gateway-py/0.1.0"
+    max_message_bytes: int = 16 << 20  # gRPC frame cap; above the proxy's 8 MiB inline body

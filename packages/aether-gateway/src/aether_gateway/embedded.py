@@ -1,0 +1,145 @@
+"""Run a gateway in-process: `async with EmbeddedGateway() as gw` or `with run_gateway() as gw`.
+
+Both start on 127.0.0.1 with an ephemeral port and in-memory storage by default and expose
+`gw.target` ("127.0.0.1:PORT") for clients, so a test starts a real gateway in one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+
+import grpc
+from scitrera_aether_client.proto import aether_pb2_grpc
+
+from aether_gateway.config import GatewayConfig
+from aether_gateway.server import Gateway
+from aether_gateway.services import Services
+from aether_gateway.store.db import Database
+
+log = logging.getLogger("aether_gateway")
+
+
+class EmbeddedGateway:
+    """A gateway on the current event loop."""
+
+    def __init__(
+        self,
+        config: GatewayConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        server_credentials: grpc.ServerCredentials | None = None,
+        dev_mode: bool | None = None,
+    ) -> None:
+        config = config or GatewayConfig(dev_mode=True)
+        if dev_mode is not None:
+            config = dataclasses.replace(config, dev_mode=dev_mode)
+        self.config = config
+        self.host = host
+        self.port = port
+        self.server_credentials = server_credentials
+        self.db: Database | None = None
+        self.gateway: Gateway | None = None
+        self._server: grpc.aio.Server | None = None
+
+    @property
+    def target(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def services(self) -> Services:
+        assert self.gateway is not None, "the gateway is not started"
+        return self.gateway.services
+
+    async def start(self) -> EmbeddedGateway:
+        if self.config.dev_mode:
+            log.warning("dev mode: anonymous principals are admitted and admin is open to everyone")
+        self.db = Database(self.config.data_path)
+        self.gateway = Gateway(self.config, Services(self.config, self.db))
+        limit = self.config.max_message_bytes
+        server = grpc.aio.server(
+            options=[
+                ("grpc.max_receive_message_length", limit),
+                ("grpc.max_send_message_length", limit),
+                ("grpc.so_reuseport", 0),
+            ]
+        )
+        aether_pb2_grpc.add_AetherGatewayServicer_to_server(self.gateway, server)
+        address = f"{self.host}:{self.port}"
+        if self.server_credentials is not None:
+            self.port = server.add_secure_port(address, self.server_credentials)
+        else:
+            self.port = server.add_insecure_port(address)
+        await server.start()
+        self._server = server
+        return self
+
+    async def stop(self, grace: float = 1.0) -> None:
+        """Send GRACEFUL_DISCONNECT to every session, then stop serving and close the database."""
+        if self._server is None:
+            return
+        assert self.gateway is not None and self.db is not None
+        await self.gateway.shutdown()
+        await self._server.stop(grace)
+        self._server = None
+        self.db.close()
+
+    async def wait(self) -> None:
+        if self._server is not None:
+            await self._server.wait_for_termination()
+
+    async def __aenter__(self) -> EmbeddedGateway:
+        return await self.start()
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+
+@contextmanager
+def run_gateway(
+    config: GatewayConfig | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    server_credentials: grpc.ServerCredentials | None = None,
+    dev_mode: bool | None = None,
+) -> Iterator[EmbeddedGateway]:
+    """Run a gateway on a background thread for synchronous code and tests."""
+    gateway = EmbeddedGateway(
+        config, host=host, port=port, server_credentials=server_credentials, dev_mode=dev_mode
+    )
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    failure: list[BaseException] = []
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(gateway.start())
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller below
+            failure.append(exc)
+            ready.set()
+            return
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, name="aether-gateway", daemon=True)
+    thread.start()
+    ready.wait()
+    if failure:
+        raise failure[0]
+    try:
+        yield gateway
+    finally:
+        asyncio.run_coroutine_threadsafe(gateway.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()

@@ -1,0 +1,68 @@
+"""Who may run admin operations (workspaces, agents, tokens, ACL, sessions).
+
+The reference denies every admin operation from ordinary principals when it has no ACL service;
+the embedded gateway always has one (SQLite), so the rule here is: dev mode admits everyone; the
+workflow engine and orchestrators are trusted system principals; anyone else needs an admin-scoped
+API key or an ACL grant on `admin/<area>` (a rule on `admin/*` covers every area).
+"""
+
+from __future__ import annotations
+
+from aether_gateway.context import Caller
+from aether_gateway.store.acl import AccessLevel, ACLStore
+from scitrera_aether_client.proto import aether_pb2
+
+_SYSTEM_PRINCIPALS = frozenset({"workflow_engine", "orchestrator"})
+_ACL_READ_OPS = frozenset(
+    {
+        aether_pb2.ACLOperation.LIST_RULES,
+        aether_pb2.ACLOperation.GET_RULE,
+        aether_pb2.ACLOperation.QUERY_AUDIT,
+        aether_pb2.ACLOperation.GET_FALLBACK_POLICY,
+    }
+)
+
+
+def acl_subject(caller: Caller) -> tuple[str, str]:
+    """(principal_type, principal_id) as ACL rules name the caller: users by user_id."""
+    if caller.principal.key == "user":
+        return caller.principal.acl_type, caller.fields.get("user_id", "")
+    return caller.principal.acl_type, caller.identity
+
+
+def admin_allowed(
+    caller: Caller,
+    dev_mode: bool,
+    acl: ACLStore,
+    area: str = "*",
+    level: int = AccessLevel.ADMIN,
+) -> bool:
+    """Whether `caller` may run an admin operation of `area` ("workspaces", "agents", "tokens",
+    "sessions", "acl"; "*" asks for full admin) needing `level`."""
+    if dev_mode or caller.principal.key in _SYSTEM_PRINCIPALS or caller.is_admin:
+        return True
+    principal_type, principal_id = acl_subject(caller)
+    return acl.check(principal_type, principal_id, "admin", area, level)
+
+
+def acl_op_level(op: aether_pb2.ACLOperation.OpType) -> int:
+    """Read-only ACL operations need READ on admin/acl; every other one needs ADMIN."""
+    return AccessLevel.READ if op in _ACL_READ_OPS else AccessLevel.ADMIN
+
+
+def denial_message(caller: Caller, area: str) -> str:
+    return f"permission denied: {caller.identity} may not manage {area} (needs admin/{area})"
+
+
+def denial_error(caller: Caller, area: str, request_id: str) -> aether_pb2.DownstreamMessage:
+    """The refusal for workspace, agent and token operations: an ErrorResponse.
+
+    The reference sends it without a request_id, which leaves the SDK's call waiting for its
+    timeout; echoing the id lets the client fail at once.
+    """
+    error = aether_pb2.ErrorResponse(
+        code="ERR_PERMISSION_DENIED",
+        message=denial_message(caller, area),
+        request_id=request_id,
+    )
+    return aether_pb2.DownstreamMessage(error=error)

@@ -1,0 +1,256 @@
+"""KVOperation (upstream arm `kv_op`): principal gate, scope -> namespace, and the operations.
+
+Frames follow the reference gateway so the SDK correlates them the same way: success is one
+KVResponse; a refusal or failure is `KVResponse{success=false}` followed by an ErrorResponse, both
+carrying the request_id; a value over the size quota is answered by the ErrorResponse alone.
+The ACL stage (kv_key/kv_scope rules) is not applied here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from aether_gateway.context import Caller
+from aether_gateway.store.kv import KVStore
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+from scitrera_aether_client.proto import aether_pb2
+
+ERR_PERMISSION_DENIED = "ERR_PERMISSION_DENIED"
+ERR_INVALID_ARGUMENT = "ERR_INVALID_ARGUMENT"
+ERR_NOT_IMPLEMENTED = "ERR_NOT_IMPLEMENTED"
+ERR_QUOTA = "ERR_QUOTA_001"
+KV_ERROR = "KV_ERROR"
+
+DEFAULT_MAX_VALUE_BYTES = 1 << 20
+MAX_KEY_BYTES = 1024
+DEFAULT_LIST_LIMIT = 100
+MAX_LIST_LIMIT = 1000
+# A LIST page stops early past this many key+value bytes: a frame over the client's 4 MiB receive
+# limit (gRPC's default) would end its whole stream. The cursor still resumes exactly.
+LIST_PAGE_BYTES = 3 << 20
+
+_Op = aether_pb2.KVOperation
+_VALUE_WRITES = frozenset({_Op.PUT, _Op.SET_NX, _Op.COMPARE_AND_SET})
+# Scopes stored under the caller's own `kv:agent:{impl}|{spec}` prefix.
+_OWNED_SCOPES = frozenset(
+    {_Op.GLOBAL_EXCLUSIVE, _Op.WORKSPACE_EXCLUSIVE, _Op.USER, _Op.USER_WORKSPACE}
+)
+
+
+class _Rejected(Exception):
+    """A request the gateway refuses; becomes the ErrorResponse after the failed KVResponse."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def handle_kv(
+    store: KVStore,
+    caller: Caller,
+    op: aether_pb2.KVOperation,
+    *,
+    max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES,
+) -> list[aether_pb2.DownstreamMessage]:
+    """Run one KV operation for `caller`; returns the frames to send back, in order."""
+    if not caller.principal.kv:
+        message = f"{caller.principal.type_name} principals may not use the KV store"
+        return _failure(op.request_id, ERR_PERMISSION_DENIED, message)
+    run = _OPERATIONS.get(op.op)
+    if run is None:
+        message = f"KV operation {_name(_Op.OpType, op.op)} is not implemented"
+        return _failure(op.request_id, ERR_NOT_IMPLEMENTED, message)
+    if op.op in _VALUE_WRITES and len(op.value) > max_value_bytes:
+        message = f"value of {len(op.value)} bytes exceeds the {max_value_bytes} byte limit"
+        return [_error(ERR_QUOTA, message, op.request_id)]
+    try:
+        _validate(op)
+        namespace = _namespace(caller, op.scope, op.user_id, op.workspace)
+        response = run(store, namespace, op)
+    except _Rejected as exc:
+        return _failure(op.request_id, exc.code, str(exc))
+    except ValueError as exc:  # a counter op on a non-integer value, or int64 overflow
+        return _failure(op.request_id, KV_ERROR, str(exc))
+    except sqlite3.Error:
+        return _failure(op.request_id, KV_ERROR, "internal error processing KV operation")
+    response.success = True
+    response.request_id = op.request_id
+    return [aether_pb2.DownstreamMessage(kv=response)]
+
+
+def snapshot_exclusive(store: KVStore, caller: Caller) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The caller's (WORKSPACE_EXCLUSIVE for its workspace, GLOBAL_EXCLUSIVE) entries.
+
+    Fills ConfigSnapshot fields 4 and 5 at connect; empty for callers that cannot own such keys.
+    """
+    if not caller.principal.kv:
+        return {}, {}
+    try:
+        global_ns = _namespace(caller, _Op.GLOBAL_EXCLUSIVE, "", "")
+    except _Rejected:  # no implementation/specifier: pooled task, workflow engine, metrics bridge
+        return {}, {}
+    global_entries = _read_all(store, global_ns)
+    if not caller.workspace:
+        return {}, global_entries
+    workspace_ns = _namespace(caller, _Op.WORKSPACE_EXCLUSIVE, "", "")
+    return _read_all(store, workspace_ns), global_entries
+
+
+def _read_all(store: KVStore, namespace: str) -> dict[str, bytes]:
+    entries: dict[str, bytes] = {}
+    cursor, has_more = "", True
+    while has_more:
+        page, cursor, has_more = store.list(namespace, limit=MAX_LIST_LIMIT, cursor=cursor)
+        entries.update(page)
+    return entries
+
+
+def _namespace(caller: Caller, scope: int, user_id: str, workspace: str) -> str:
+    """The storage namespace of `scope` for this caller (fact sheet §5 table)."""
+    workspace = workspace or caller.workspace
+    name = _name(_Op.Scope, scope)
+
+    def need(value: str, what: str) -> str:
+        if not value:
+            raise _Rejected(ERR_INVALID_ARGUMENT, f"KV scope {name} requires {what}")
+        return value
+
+    if scope == _Op.GLOBAL:
+        return "kv:global"
+    if scope in (_Op.SCOPE_UNSPECIFIED, _Op.WORKSPACE):
+        return f"kv:ws:{need(workspace, 'a workspace')}"
+    if scope == _Op.USER_SHARED:
+        return f"kv:user:{need(user_id, 'a user_id')}"
+    if scope == _Op.USER_WORKSPACE_SHARED:
+        return f"kv:user:{need(user_id, 'a user_id')}:ws:{need(workspace, 'a workspace')}"
+    if scope not in _OWNED_SCOPES:
+        raise _Rejected(ERR_INVALID_ARGUMENT, f"unknown KV scope {name}")
+    implementation = need(caller.implementation, "a caller with an implementation")
+    owner = f"kv:agent:{implementation}|{need(caller.specifier, 'a caller with a specifier')}"
+    if scope == _Op.GLOBAL_EXCLUSIVE:
+        return f"{owner}:global"
+    if scope == _Op.WORKSPACE_EXCLUSIVE:
+        return f"{owner}:ws:{need(workspace, 'a workspace')}"
+    if scope == _Op.USER:
+        return f"{owner}:user:{need(user_id, 'a user_id')}"
+    return f"{owner}:user:{need(user_id, 'a user_id')}:ws:{need(workspace, 'a workspace')}"
+
+
+def _validate(op: aether_pb2.KVOperation) -> None:
+    if not op.key and op.op != _Op.LIST:
+        raise _Rejected(ERR_INVALID_ARGUMENT, "KV key must not be empty")
+    if len(op.key.encode()) > MAX_KEY_BYTES:
+        raise _Rejected(ERR_INVALID_ARGUMENT, f"KV key exceeds {MAX_KEY_BYTES} bytes")
+    if op.ttl < 0:
+        raise _Rejected(ERR_INVALID_ARGUMENT, "KV ttl must not be negative")
+    if op.delta_value < 0:
+        raise _Rejected(ERR_INVALID_ARGUMENT, "KV delta_value must not be negative")
+    if op.limit < 0:
+        raise _Rejected(ERR_INVALID_ARGUMENT, "KV list limit must not be negative")
+
+
+def _delta(op: aether_pb2.KVOperation) -> int:
+    return op.delta_value or 1  # the wire default 0 means "by one"
+
+
+def _get(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
+    return aether_pb2.KVResponse(value=store.get(ns, op.key) or b"")
+
+
+def _put(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
+    store.put(ns, op.key, op.value, op.ttl)
+    return aether_pb2.KVResponse()
+
+
+def _list(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
+    limit = min(op.limit or DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)
+    page, next_cursor, has_more = store.list(ns, op.key, limit, op.cursor)
+    kept = _within_budget(page)
+    if len(kept) < len(page):
+        next_cursor, has_more = next(reversed(kept)), True
+    return aether_pb2.KVResponse(
+        keys=list(kept), kv_map=kept, next_cursor=next_cursor, has_more=has_more
+    )
+
+
+def _within_budget(page: dict[str, bytes]) -> dict[str, bytes]:
+    """The longest leading run of entries within LIST_PAGE_BYTES (at least one entry)."""
+    kept: dict[str, bytes] = {}
+    size = 0
+    for key, value in page.items():
+        size += len(key) + len(value)
+        if kept and size > LIST_PAGE_BYTES:
+            break
+        kept[key] = value
+    return kept
+
+
+def _delete(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
+    store.delete(ns, op.key)
+    return aether_pb2.KVResponse()
+
+
+def _increment(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
+    return aether_pb2.KVResponse(counter_value=store.increment(ns, op.key, _delta(op), op.ttl))
+
+
+def _decrement(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
+    return aether_pb2.KVResponse(counter_value=store.increment(ns, op.key, -_delta(op), op.ttl))
+
+
+def _increment_if(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
+    value, applied = store.increment_if(ns, op.key, _delta(op), op.guard_value, op.ttl)
+    return aether_pb2.KVResponse(counter_value=value, applied=applied)
+
+
+def _decrement_if(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
+    value, applied = store.decrement_if(ns, op.key, _delta(op), op.guard_value, op.ttl)
+    return aether_pb2.KVResponse(counter_value=value, applied=applied)
+
+
+def _set_nx(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
+    return aether_pb2.KVResponse(applied=store.set_nx(ns, op.key, op.value, op.ttl))
+
+
+def _compare_and_set(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
+    applied, current = store.compare_and_set(ns, op.key, op.expected_value, op.value, op.ttl)
+    # Only a failed comparison reports the stored value, so the caller can retry from it.
+    return aether_pb2.KVResponse(applied=applied, value=b"" if applied else current or b"")
+
+
+def _compare_and_delete(
+    store: KVStore, ns: str, op: aether_pb2.KVOperation
+) -> aether_pb2.KVResponse:
+    applied, current = store.compare_and_delete(ns, op.key, op.expected_value)
+    return aether_pb2.KVResponse(applied=applied, value=b"" if applied else current or b"")
+
+
+_OPERATIONS: dict[int, Callable[[KVStore, str, aether_pb2.KVOperation], aether_pb2.KVResponse]] = {
+    _Op.GET: _get,
+    _Op.PUT: _put,
+    _Op.LIST: _list,
+    _Op.DELETE: _delete,
+    _Op.INCREMENT: _increment,
+    _Op.DECREMENT: _decrement,
+    _Op.INCREMENT_IF: _increment_if,
+    _Op.DECREMENT_IF: _decrement_if,
+    _Op.SET_NX: _set_nx,
+    _Op.COMPARE_AND_SET: _compare_and_set,
+    _Op.COMPARE_AND_DELETE: _compare_and_delete,
+}
+
+
+def _name(enum: EnumTypeWrapper, value: int) -> str:
+    """The enum value's name; open proto3 enums can carry numbers this schema does not know."""
+    return enum.Name(value) if value in enum.values() else str(value)
+
+
+def _failure(request_id: str, code: str, message: str) -> list[aether_pb2.DownstreamMessage]:
+    failed = aether_pb2.KVResponse(success=False, request_id=request_id)
+    return [aether_pb2.DownstreamMessage(kv=failed), _error(code, message, request_id)]
+
+
+def _error(code: str, message: str, request_id: str) -> aether_pb2.DownstreamMessage:
+    error = aether_pb2.ErrorResponse(code=code, message=message, request_id=request_id)
+    return aether_pb2.DownstreamMessage(error=error)

@@ -1,0 +1,112 @@
+"""TokenOperation: admin management of API keys (sheet §9.4). Every response echoes request_id."""
+
+from __future__ import annotations
+
+from aether_gateway.context import Caller
+from aether_gateway.handlers.admin_policy import denial_error
+from aether_gateway.store.tokens import TokenRecord, TokenStore
+from scitrera_aether_client._generated.principals import PRINCIPALS
+from scitrera_aether_client.proto import aether_pb2
+
+Op = aether_pb2.TokenOperation
+DEFAULT_LIMIT = 100
+
+# A key only authenticates when its principal_type is the exact type name ("Agent"). The reference
+# stores whatever it is given, so a key minted as "agent" silently never works; we accept the
+# common spellings and store the canonical name instead.
+_TYPE_NAMES = {
+    spelling: p.type_name
+    for p in PRINCIPALS.values()
+    for spelling in (p.type_name, p.type_name.lower(), p.key)
+}
+
+
+def token_info(record: TokenRecord) -> aether_pb2.TokenInfo:
+    return aether_pb2.TokenInfo(
+        id=record.id,
+        name=record.name,
+        principal_type=record.principal_type,
+        workspace_patterns=record.workspace_patterns,
+        scopes=record.scopes,
+        created_by=record.created_by,
+        expires_at=record.expires_at,
+        last_used_at=record.last_used_at,
+        revoked=record.revoked,
+        revoked_at=record.revoked_at,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+    )
+
+
+def handle_token_op(
+    tokens: TokenStore, caller: Caller, op: aether_pb2.TokenOperation, allowed: bool
+) -> list[aether_pb2.DownstreamMessage]:
+    if not allowed:
+        return [denial_error(caller, "tokens", op.request_id)]
+    response = _dispatch(tokens, op)
+    response.request_id = op.request_id
+    return [aether_pb2.DownstreamMessage(token=response)]
+
+
+def _dispatch(tokens: TokenStore, op: aether_pb2.TokenOperation) -> aether_pb2.TokenResponse:
+    if op.op == Op.CREATE:
+        return _create(tokens, op.create_request)
+    if op.op == Op.LIST:
+        limit = op.filter.limit if op.filter.limit > 0 else DEFAULT_LIMIT
+        records, total = tokens.list_tokens(
+            limit, max(op.filter.offset, 0), op.filter.include_revoked
+        )
+        return aether_pb2.TokenResponse(
+            success=True, tokens=[token_info(r) for r in records], total_count=total
+        )
+    if op.op == Op.GET:
+        record = tokens.get(op.token_id)
+        if record is None:
+            return _not_found(op.token_id)
+        return aether_pb2.TokenResponse(success=True, token=token_info(record))
+    if op.op == Op.REVOKE:
+        if not tokens.revoke(op.token_id):
+            return _not_found(op.token_id)
+        return aether_pb2.TokenResponse(success=True, message="revoked")
+    if op.op == Op.DELETE:
+        if not tokens.delete(op.token_id):
+            return _not_found(op.token_id)
+        return aether_pb2.TokenResponse(success=True, message="deleted")
+    return aether_pb2.TokenResponse(success=False, error="not implemented")
+
+
+def _create(tokens: TokenStore, req: aether_pb2.TokenCreateRequest) -> aether_pb2.TokenResponse:
+    if not req.name or not req.principal_type:
+        return aether_pb2.TokenResponse(
+            success=False, error="name and principal_type are required"
+        )
+    principal_type = _TYPE_NAMES.get(req.principal_type)
+    if principal_type is None:
+        return aether_pb2.TokenResponse(
+            success=False, error=f"unknown principal_type: {req.principal_type}"
+        )
+    if principal_type == "User" and not req.created_by:
+        # A user key authenticates as created_by; without it the key has no user to be.
+        return aether_pb2.TokenResponse(
+            success=False, error="created_by (the user_id) is required for User tokens"
+        )
+    record, plaintext = tokens.create(
+        req.name,
+        principal_type,
+        workspace_patterns=tuple(req.workspace_patterns) or ("*",),
+        scopes=tuple(req.scopes) or ("connect",),
+        created_by=req.created_by or "admin",
+        expires_in_hours=max(req.expires_in_hours, 0),
+    )
+    info = token_info(record)
+    return aether_pb2.TokenResponse(
+        success=True,
+        message="token created",
+        token=info,
+        created_token=info,
+        plaintext_token=plaintext,
+    )
+
+
+def _not_found(token_id: str) -> aether_pb2.TokenResponse:
+    return aether_pb2.TokenResponse(success=False, error=f"token not found: {token_id}")

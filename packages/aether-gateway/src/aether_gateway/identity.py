@@ -1,0 +1,72 @@
+"""Resolve an InitConnection into a principal, its identity string and its topic (sheet §1.1, §2.2)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from scitrera_aether_client._core.validation import identity_problem
+from scitrera_aether_client._generated.principals import BY_ARM, PrincipalSpec
+from scitrera_aether_client.proto import aether_pb2
+
+
+class IdentityError(ValueError):
+    """The identity in InitConnection is missing or invalid (-> INVALID_ARGUMENT)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedIdentity:
+    principal: PrincipalSpec
+    fields: Mapping[str, str]
+    identity: str  # the lock key
+    topic: str  # "" for principals without a topic
+    pooled: bool  # a non-unique task: a fresh id per connection
+    workspace: str
+
+
+def resolve(
+    init: aether_pb2.InitConnection, table: Mapping[str, PrincipalSpec] = BY_ARM
+) -> ResolvedIdentity:
+    arm = init.WhichOneof("client_type")
+    if arm is None:
+        raise IdentityError("InitConnection carries no identity")
+    principal = table.get(arm)
+    if principal is None:
+        raise IdentityError(f"unsupported identity {arm!r}")
+    body = getattr(init, arm)
+    fields: dict[str, str] = {}
+    for name in principal.identity_fields:
+        value = getattr(body, name)
+        if isinstance(value, str):
+            if value and (problem := identity_problem(value)):
+                raise IdentityError(f"invalid identity: {name} {value!r} {problem}")
+            fields[name] = value
+    for name in _placeholders(principal.lock_key):
+        if name not in fields:
+            continue
+        if not fields[name] and not _may_be_empty(principal, name):
+            raise IdentityError(f"invalid identity: {name} must not be empty")
+    pooled = bool(principal.pooled_topic) and not fields.get("unique_specifier")
+    if pooled:
+        fields["task_id"] = uuid.uuid4().hex
+        topic = principal.pooled_topic.format(**fields)
+        identity = topic
+    else:
+        if principal.identity_arm == "orchestrator" and not fields.get("specifier"):
+            fields["specifier"] = uuid.uuid4().hex[:8]
+        identity = principal.lock_key.format(**fields)
+        topic = principal.topic.format(**fields) if principal.topic else ""
+    return ResolvedIdentity(principal, fields, identity, topic, pooled, fields.get("workspace", ""))
+
+
+def _may_be_empty(principal: PrincipalSpec, name: str) -> bool:
+    return (name == "unique_specifier" and bool(principal.pooled_topic)) or (
+        name == "specifier" and principal.identity_arm == "orchestrator"
+    )
+
+
+def _placeholders(template: str) -> list[str]:
+    import string
+
+    return [f for _, f, _, _ in string.Formatter().parse(template) if f]

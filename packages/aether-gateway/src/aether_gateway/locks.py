@@ -1,0 +1,60 @@
+"""Identity locks: one live session per identity, with resume (sheet §1.4), in one process."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+
+class DuplicateIdentity(Exception):
+    pass
+
+
+@dataclass
+class LockState:
+    session_id: str
+    initial_connection_unix_ms: int
+    reconnection_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Acquired:
+    resumed: bool
+    initial_connection_unix_ms: int
+    reconnection_count: int
+    displaced_session: str  # the session that lost the lock to a resume ("" if none)
+
+
+class LockTable:
+    def __init__(self) -> None:
+        self._locks: dict[str, LockState] = {}
+        self._history: dict[str, LockState] = {}  # last holder, so a resume after EOF still counts
+
+    def acquire(self, identity: str, session_id: str, resume_session_id: str) -> Acquired:
+        """Take the lock, or take it over when the caller resumes the holder's session."""
+        now = int(time.time() * 1000)
+        held = self._locks.get(identity)
+        if held is None:
+            last = self._history.get(identity)
+            if resume_session_id and last is not None and last.session_id == resume_session_id:
+                state = LockState(session_id, last.initial_connection_unix_ms, last.reconnection_count + 1)
+                self._locks[identity] = state
+                return Acquired(True, state.initial_connection_unix_ms, state.reconnection_count, "")
+            self._locks[identity] = LockState(session_id, now, 0)
+            return Acquired(False, now, 0, "")
+        if resume_session_id and resume_session_id == held.session_id:
+            state = LockState(session_id, held.initial_connection_unix_ms, held.reconnection_count + 1)
+            self._locks[identity] = state
+            return Acquired(True, state.initial_connection_unix_ms, state.reconnection_count, held.session_id)
+        raise DuplicateIdentity(identity)
+
+    def release(self, identity: str, session_id: str) -> None:
+        """Compare-and-delete: only the holder releases."""
+        held = self._locks.get(identity)
+        if held is not None and held.session_id == session_id:
+            del self._locks[identity]
+            self._history[identity] = held
+
+    def holder(self, identity: str) -> str | None:
+        held = self._locks.get(identity)
+        return held.session_id if held else None

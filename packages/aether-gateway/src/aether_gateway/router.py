@@ -1,0 +1,84 @@
+"""SendMessage routing: topic checks, the principal matrix, payload cap, fan-in and delivery (sheet §3)."""
+
+from __future__ import annotations
+
+import random
+
+from scitrera_aether_client._generated.topics import VALID_PREFIXES
+from scitrera_aether_client.proto import aether_pb2
+
+from aether_gateway.context import Caller
+from aether_gateway.hub import Hub
+
+Frames = list[aether_pb2.DownstreamMessage]
+MAX_TOPIC = 256
+
+
+def error(code: str, message: str, request_id: str = "", retryable: bool = False) -> aether_pb2.DownstreamMessage:
+    return aether_pb2.DownstreamMessage(
+        error=aether_pb2.ErrorResponse(code=code, message=message, request_id=request_id, retryable=retryable)
+    )
+
+
+def topic_problem(topic: str) -> str | None:
+    if not topic or len(topic) > MAX_TOPIC:
+        return f"topic must be 1 to {MAX_TOPIC} characters"
+    prefix = topic.split("::", 1)[0]
+    if prefix not in VALID_PREFIXES or "::" not in topic:
+        return f"invalid topic {topic!r}: unknown prefix {prefix!r}"
+    return None
+
+
+class Router:
+    def __init__(self, hub: Hub, max_payload: int) -> None:
+        self.hub = hub
+        self.max_payload = max_payload
+
+    def route(self, caller: Caller, msg: aether_pb2.SendMessage) -> Frames:
+        target = msg.target_topic
+        if problem := topic_problem(target):
+            return [error("ERR_INVALID_TOPIC", problem)]
+        prefix = target.split("::", 1)[0]
+        if prefix == "event":
+            target = "event::receiver0"  # one fan-in shard, as the Go gateway
+        elif prefix == "metric":
+            target = "metric::receiver0"
+        elif prefix == "sv" and target.count("::") == 1:
+            resolved = self.resolve_service(target)
+            if resolved is None:
+                return [error("ERR_SV_UNAVAILABLE", f"no healthy {target} instances available", retryable=True)]
+            target = resolved
+        if len(msg.payload) > self.max_payload:
+            return [error("ERR_PAYLOAD_TOO_LARGE", f"payload of {len(msg.payload)} bytes exceeds {self.max_payload}")]
+        if prefix not in caller.principal.may_send_to:
+            return [error("ERR_PERMISSION_DENIED", f"not authorized to send to topic {msg.target_topic}")]
+        if msg.message_type == aether_pb2.METRIC and (problem := metric_problem(msg.payload)):
+            return [error(problem[0], problem[1])]
+        incoming = aether_pb2.IncomingMessage(
+            source_topic=caller.topic, payload=msg.payload, message_type=msg.message_type
+        )
+        self.hub.publish(target, aether_pb2.DownstreamMessage(msg=incoming))
+        return []
+
+    def resolve_service(self, wildcard: str) -> str | None:
+        """A random live instance of `sv::impl` (sheet §10 addressing)."""
+        prefix = wildcard + "::"
+        live = [identity for identity in self.hub.by_identity if identity.startswith(prefix)]
+        return random.choice(live) if live else None
+
+
+def metric_problem(payload: bytes) -> tuple[str, str] | None:
+    import math
+
+    try:
+        metric = aether_pb2.Metric.FromString(payload)
+    except Exception:  # noqa: BLE001 - any decode failure is the same error to the sender
+        return ("ERR_METRIC_INVALID", "payload is not a serialized Metric")
+    if not metric.entries:
+        return ("ERR_METRIC_EMPTY", "metric has no entries")
+    if len(metric.entries) > 1024 or len(metric.metadata) > 64:
+        return ("ERR_METRIC_INVALID", "metric has too many entries or metadata keys")
+    for entry in metric.entries:
+        if not entry.name or not math.isfinite(entry.qty):
+            return ("ERR_METRIC_INVALID_ENTRY", "metric entries need a name and a finite qty")
+    return None

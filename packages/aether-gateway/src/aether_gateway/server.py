@@ -1,0 +1,249 @@
+"""The Connect RPC: handshake, the per-session loops, and dispatch of upstream arms to handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import grpc
+from scitrera_aether_client.proto import aether_pb2, aether_pb2_grpc
+
+from aether_gateway.auth import Refused, admit
+from aether_gateway.config import GatewayConfig
+from aether_gateway.context import Caller
+from aether_gateway.hub import Hub, end
+from aether_gateway.identity import IdentityError, resolve
+from aether_gateway.locks import DuplicateIdentity, LockTable
+from aether_gateway.router import Router, error
+from aether_gateway.services import Services
+from aether_gateway.session import Outgoing, Session
+
+log = logging.getLogger("aether_gateway")
+Down = aether_pb2.DownstreamMessage
+Handler = Callable[[Caller, Any], list[Down]]
+
+
+class TokenBucket:
+    """Per-session flood control: a sender above its rate gets ERR_RATE_LIMITED, others unaffected."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.stamp = burst, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
+
+
+class Gateway(aether_pb2_grpc.AetherGatewayServicer):
+    def __init__(self, config: GatewayConfig, services: Services) -> None:
+        self.config = config
+        self.services = services
+        self.hub: Hub = services.hub
+        self.router = Router(self.hub, config.max_payload)
+        self.locks = LockTable()
+        self.started = time.time()
+        self.handlers: dict[str, Handler] = {"send": lambda c, m: self.router.route(c, m)}
+        self.handlers.update(services.handlers())
+        self.handlers["switch_workspace"] = self._switch_workspace
+
+    # ------------------------------------------------------------------ the RPC
+
+    async def Connect(  # noqa: N802 - the gRPC method name
+        self, request_iterator: AsyncIterator[aether_pb2.UpstreamMessage], context: Any
+    ) -> AsyncIterator[Down]:
+        try:
+            first = await asyncio.wait_for(anext(aiter(request_iterator)), self.config.init_timeout_s)
+        except TimeoutError:
+            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "timeout waiting for InitConnection")
+        except StopAsyncIteration:
+            return
+        if first.WhichOneof("payload") != "init":
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "first message must be InitConnection")
+        session = await self._handshake(first.init, context)
+        reader = asyncio.create_task(self._read(session, request_iterator))
+        try:
+            while True:
+                item = await session.queue.get()
+                if item is None:
+                    break
+                yield item.frame
+                if item.ack is not None:
+                    item.ack()
+        finally:
+            reader.cancel()
+            self._leave(session)
+        if session.end_status is not None:
+            code, details = session.end_status
+            await context.abort(_status(code), details)
+
+    async def _handshake(self, init: aether_pb2.InitConnection, context: Any) -> Session:
+        try:
+            who = resolve(init)
+        except IdentityError as exc:
+            log.info("denied: %s", exc)
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+            raise
+        try:
+            admission = admit(init, who, self.services.tokens, self.config.dev_mode)
+        except Refused as exc:
+            log.info("denied %s: %s", who.identity, exc.message)
+            await context.abort(exc.code, exc.message)
+            raise
+        session_id = str(uuid.uuid4())
+        try:
+            lock = self.locks.acquire(who.identity, session_id, init.resume_session_id)
+        except DuplicateIdentity:
+            log.info("denied %s: duplicate identity", who.identity)
+            await context.abort(
+                grpc.StatusCode.ALREADY_EXISTS,
+                f"DuplicateIdentityError: identity ({who.identity}) already connected",
+            )
+            raise
+        if lock.displaced_session:
+            old = self.hub.by_id.get(lock.displaced_session)
+            if old is not None:
+                end(old, grpc.StatusCode.CANCELLED.value[0], "session resumed elsewhere")
+                self._leave(old)
+        caller = Caller(
+            session_id=session_id,
+            principal=who.principal,
+            identity=who.identity,
+            topic=who.topic,
+            fields=dict(who.fields),
+            workspace=who.workspace,
+            is_admin=admission.is_admin,
+            token_scopes=admission.scopes,
+            connected_at_ms=int(time.time() * 1000),
+            remote_addr=str(context.peer()),
+        )
+        session = Session(caller)
+        self.hub.register(session)
+        try:
+            self._welcome(session, who.pooled, who.fields, lock)
+        except BaseException:
+            self._leave(session)
+            raise
+        log.info("connect %s session=%s resumed=%s", caller.identity, session_id, lock.resumed)
+        return session
+
+    def _welcome(self, session: Session, pooled: bool, fields: dict[str, str] | Any, lock: Any) -> None:
+        """Ack first, then the snapshot and queued assignments, then replay of stored messages."""
+        caller = session.caller
+        ack = aether_pb2.ConnectionAck(
+            session_id=caller.session_id,
+            resumed=lock.resumed,
+            assigned_id=fields.get("task_id", "") if pooled else "",
+            server_version=self.config.server_version,
+            initial_connection_unix_ms=lock.initial_connection_unix_ms,
+            reconnection_count=lock.reconnection_count,
+        )
+        session.push(Outgoing(Down(connection_ack=ack)))
+        for frame in self.services.on_connect(caller):  # ConfigSnapshot, queued task assignments
+            session.push(Outgoing(frame))
+        for topic in self._topics(caller, pooled):
+            self.hub.subscribe(session, topic)
+            self.hub.replay(session, topic)
+
+    def _topics(self, caller: Caller, pooled: bool) -> list[str]:
+        p = caller.principal
+        fields = dict(caller.fields)
+        topics = [caller.topic] if caller.topic else []
+        extra = p.pooled_subscriptions if pooled else p.subscriptions
+        topics += [t.format(**fields) for t in extra]
+        return topics
+
+    def _leave(self, session: Session) -> None:
+        if self.hub.by_id.get(session.caller.session_id) is not session:
+            return
+        self.hub.unregister(session)
+        self.locks.release(session.caller.identity, session.caller.session_id)
+        self.services.on_disconnect(session.caller)
+        log.info("disconnect %s session=%s", session.caller.identity, session.caller.session_id)
+
+    async def _read(self, session: Session, frames: AsyncIterator[aether_pb2.UpstreamMessage]) -> None:
+        bucket = TokenBucket(self.config.rate_per_s, self.config.rate_burst)
+        caller = session.caller
+        try:
+            async for frame in frames:
+                arm = frame.WhichOneof("payload")
+                if arm == "init":
+                    end(session, grpc.StatusCode.INVALID_ARGUMENT.value[0], "InitConnection already sent")
+                    return
+                if not bucket.take():
+                    session.push(Outgoing(_rate_limited(frame, arm)))
+                    continue
+                for out in self._handle(caller, frame, arm):
+                    session.push(Outgoing(out))
+        except (grpc.RpcError, asyncio.CancelledError):
+            pass
+        except Exception:
+            log.exception("reader of %s failed", caller.identity)
+        end(session, 0, "")
+
+    def _handle(self, caller: Caller, frame: aether_pb2.UpstreamMessage, arm: str | None) -> list[Down]:
+        handler = self.handlers.get(arm or "")
+        body = getattr(frame, arm) if arm else None
+        if handler is None:
+            rid = getattr(body, "request_id", "") if body is not None else ""
+            return [error("ERR_NOT_IMPLEMENTED", f"operation {arm!r} is not implemented", rid)]
+        try:
+            return handler(caller, body)
+        except Exception:
+            log.exception("handler %s failed for %s", arm, caller.identity)
+            rid = getattr(body, "request_id", "")
+            return [error("ERR_INTERNAL", f"internal error handling {arm}", rid)]
+
+    def _switch_workspace(self, caller: Caller, msg: aether_pb2.SwitchWorkspace) -> list[Down]:
+        from scitrera_aether_client._core.validation import identity_problem
+
+        if not caller.principal.workspace_subscriptions:
+            return [error("ERR_INVALID_PRINCIPAL", "only users can switch workspaces")]
+        new = msg.new_workspace_id
+        if not new or identity_problem(new):
+            return [error("ERR_WORKSPACE_SWITCH_FAILED", f"invalid workspace {new!r}")]
+        if new == caller.workspace:
+            return []
+        session = self.hub.by_id[caller.session_id]
+        templates = caller.principal.workspace_subscriptions
+        if caller.workspace:
+            for t in templates:
+                self.hub.unsubscribe(session, t.format(**{**caller.fields, "workspace": caller.workspace}))
+        caller.workspace = new
+        for t in templates:
+            topic = t.format(**{**caller.fields, "workspace": new})
+            self.hub.subscribe(session, topic)
+            self.hub.replay(session, topic)
+        return []
+
+    async def shutdown(self) -> None:
+        """Tell every session the server is going away (GRACEFUL_DISCONNECT), then end them."""
+        signal = aether_pb2.Signal(type=aether_pb2.Signal.GRACEFUL_DISCONNECT, reason="server shutting down")
+        for session in list(self.hub.by_id.values()):
+            session.push(Outgoing(Down(signal=signal)))
+            end(session, grpc.StatusCode.UNAVAILABLE.value[0], "server shutting down")
+        await asyncio.sleep(0.05)
+
+
+def _rate_limited(frame: aether_pb2.UpstreamMessage, arm: str | None) -> Down:
+    body = getattr(frame, arm) if arm else None
+    rid = getattr(body, "request_id", "") if body is not None else ""
+    out = error("ERR_RATE_LIMITED", "too many frames from this session", rid, retryable=True)
+    out.error.retry_after_ms = 100
+    return out
+
+
+def _status(code: int) -> grpc.StatusCode:
+    for status in grpc.StatusCode:
+        if status.value[0] == code:
+            return status
+    return grpc.StatusCode.UNKNOWN

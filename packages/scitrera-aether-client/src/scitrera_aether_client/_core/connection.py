@@ -1,0 +1,457 @@
+"""The protocol core: one async connection shared by the sync and async client facades.
+
+It owns the gRPC stream, the handshake, request/response correlation, downstream dispatch,
+reconnection with session resume, and the bounded outbound buffer. It runs on one event loop (the
+caller's for async clients, a background loop thread for sync clients); the facades differ only in
+how they wait (DESIGN §3.3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import platform
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+
+from scitrera_aether_client import exceptions as exc
+from scitrera_aether_client._core.backoff import Backoff, RetryBudget
+from scitrera_aether_client._core.outbox import Outbox
+from scitrera_aether_client._core.tls import TLSOptions, channel_credentials
+from scitrera_aether_client._generated.dispatch import MESSAGE_TYPE_CALLBACKS, ROUTES
+from scitrera_aether_client.proto import aether_pb2, aether_pb2_grpc
+
+log = logging.getLogger("scitrera_aether_client")
+
+#: Responses the Go gateway sends without echoing request_id: matched to the oldest pending call.
+FIFO_ARMS = frozenset({"workspace", "agent", "acl"})
+HANDSHAKE_TIMEOUT_S = 30.0
+SDK_VERSION = "0.3.0"
+
+
+@dataclass
+class Pending:
+    """A call waiting for its response frame."""
+
+    future: asyncio.Future[Any]
+    arm: str  # the DownstreamMessage arm that answers it
+    frame: aether_pb2.UpstreamMessage
+    idempotent: bool  # safe to resend on a new stream after a disconnect
+
+
+@dataclass
+class ConnectionInfo:
+    """What the last ConnectionAck told us (the reference discarded most of it)."""
+
+    session_id: str = ""
+    resumed: bool = False
+    assigned_id: str = ""
+    server_version: str = ""
+    reconnection_count: int = 0
+    initial_connection_unix_ms: int = 0
+    negotiated_extensions: list[aether_pb2.NegotiatedExtension] = field(default_factory=list)
+    server_supported_extensions: list[str] = field(default_factory=list)
+
+
+class Connection:
+    """One identity's stream to the gateway, across reconnects."""
+
+    def __init__(
+        self,
+        owner: Any,
+        init: aether_pb2.InitConnection,
+        *,
+        tls: TLSOptions | None,
+        backoff: Backoff,
+        budget: RetryBudget,
+        auto_reconnect: bool,
+        buffer_size: int,
+        run_callback: Callable[[Callable[..., Any], tuple[Any, ...]], None],
+        channel_options: list[tuple[str, Any]],
+    ) -> None:
+        self.owner = owner  # the facade: callbacks are looked up on it at dispatch time
+        self.init = init
+        self.tls = tls
+        self.backoff = backoff
+        self.budget = budget
+        self.auto_reconnect = auto_reconnect
+        self.outbox = Outbox(buffer_size)
+        self.run_callback = run_callback
+        self.channel_options = channel_options
+        self.info = ConnectionInfo()
+        self.target = ""
+        self.workspace = ""  # set by switch_workspace; replayed after a reconnect
+        self.channel: grpc.aio.Channel | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.pending: dict[str, Pending] = {}
+        self.runtime_handlers: dict[str, Callable[[Any], None]] = {}
+        self._call: Any = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._connected: asyncio.Event | None = None
+        self._stopped: asyncio.Event | None = None
+        self._closing = False
+        self._forced = False
+        self.final_error: exc.AetherError | None = None
+        self.connected_once = False
+        self._early: list[aether_pb2.DownstreamMessage] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connected is not None and self._connected.is_set()
+
+    @property
+    def is_stopped(self) -> bool:
+        return self._stopped is not None and self._stopped.is_set()
+
+    async def connect(self, target: str) -> None:
+        """Open the stream and complete the handshake, retrying recoverable failures."""
+        if self.is_connected:
+            return
+        self.loop = asyncio.get_running_loop()
+        self.outbox.bind(self.loop)
+        self._connected = asyncio.Event()
+        self._stopped = asyncio.Event()
+        self._closing = self._forced = False
+        self.final_error = None
+        self.target = target
+        attempt = 0
+        while True:
+            try:
+                await self._open(resume=bool(self.info.session_id))
+                break
+            except exc.AetherError as error:
+                await self._drop_channel()
+                if not exc.is_recoverable_error(error):
+                    raise
+                attempt += 1
+                if self.budget.exhausted(attempt):
+                    raise exc.ReconnectionError(
+                        f"could not connect to {target}: {error.message}", attempts=attempt
+                    ) from error
+                await asyncio.sleep(self.backoff.delay(attempt))
+        self._start()
+
+    async def close(self) -> None:
+        """Half-close the stream, stop the tasks and the channel; idempotent."""
+        if self._closing:
+            return
+        self._closing = True
+        call = self._call
+        if call is not None and self.is_connected:
+            with _suppress_rpc():
+                await asyncio.wait_for(self._flush_then_done(call), timeout=1.0)
+        was_connected = self.is_connected
+        if self._connected is not None:
+            self._connected.clear()
+        await self._cancel_tasks()
+        await self._drop_channel()
+        self._fail_pending(exc.ConnectionClosedError("client closed", reason="client closed"))
+        if was_connected:
+            self._fire("on_disconnect", "client closed")
+        if self._stopped is not None:
+            self._stopped.set()
+
+    async def wait_closed(self) -> None:
+        assert self._stopped is not None
+        await self._stopped.wait()
+
+    # ------------------------------------------------------------------ sending
+
+    def enqueue(self, frame: aether_pb2.UpstreamMessage) -> None:
+        """Fire-and-forget, from any thread; buffered while the stream is down."""
+        if self.is_stopped and self.connected_once:
+            raise exc.ConnectionClosedError("the client is closed", reason="closed")
+        self.outbox.put(frame)
+
+    async def request(
+        self,
+        frame: aether_pb2.UpstreamMessage,
+        arm: str,
+        timeout: float,
+        *,
+        idempotent: bool = False,
+    ) -> Any:
+        """Send a request and wait for the response carrying its request_id (None on timeout)."""
+        rid = _stamp_request_id(frame)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.pending[rid] = Pending(future, arm, frame, idempotent)
+        try:
+            self.enqueue(frame)
+            return await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            return None
+        finally:
+            self.pending.pop(rid, None)
+
+    # ------------------------------------------------------------------ internals
+
+    def _channel(self) -> grpc.aio.Channel:
+        if self.tls is not None:
+            return grpc.aio.secure_channel(
+                self.target, channel_credentials(self.tls), options=self.channel_options
+            )
+        return grpc.aio.insecure_channel(self.target, options=self.channel_options)
+
+    def _init_frame(self, resume: bool) -> aether_pb2.UpstreamMessage:
+        init = aether_pb2.InitConnection()
+        init.CopyFrom(self.init)
+        if resume and self.info.session_id:
+            init.resume_session_id = self.info.session_id
+        init.client_version = SDK_VERSION
+        init.client_sdk = "python"
+        init.client_build_info.runtime = f"python{platform.python_version()}"
+        init.client_build_info.os = f"{sys.platform}/{platform.machine()}"
+        return aether_pb2.UpstreamMessage(init=init)
+
+    async def _open(self, resume: bool) -> None:
+        """New channel and stream; send init; wait for ConnectionAck. Early frames are kept."""
+        await self._drop_channel()
+        self.channel = self._channel()
+        stub = aether_pb2_grpc.AetherGatewayStub(self.channel)
+        call = stub.Connect()
+        self._call = call
+        early: list[aether_pb2.DownstreamMessage] = []
+        try:
+            await call.write(self._init_frame(resume))
+            async with asyncio.timeout(HANDSHAKE_TIMEOUT_S):
+                while True:
+                    frame = await call.read()
+                    if frame is grpc.aio.EOF:
+                        raise exc.ConnectionError("stream ended before ConnectionAck")
+                    if frame.WhichOneof("payload") == "connection_ack":
+                        self._on_ack(frame.connection_ack)
+                        break
+                    early.append(frame)  # replayed messages may precede the ack
+        except grpc.RpcError as error:
+            raise exc.from_grpc_error(error) from None
+        except TimeoutError:
+            raise exc.TimeoutError("no ConnectionAck", "connect", HANDSHAKE_TIMEOUT_S) from None
+        self.connected_once = True
+        assert self._connected is not None
+        self._connected.set()
+        if self.workspace and self.init.WhichOneof("client_type") == "user":
+            # The gateway forgets a user's workspace with the old stream; declare it again first.
+            sw = aether_pb2.SwitchWorkspace(new_workspace_id=self.workspace)
+            await call.write(aether_pb2.UpstreamMessage(switch_workspace=sw))
+        self._early = early
+
+    def _on_ack(self, ack: aether_pb2.ConnectionAck) -> None:
+        self.info = ConnectionInfo(
+            session_id=ack.session_id,
+            resumed=ack.resumed,
+            assigned_id=ack.assigned_id,
+            server_version=ack.server_version,
+            reconnection_count=ack.reconnection_count,
+            initial_connection_unix_ms=ack.initial_connection_unix_ms,
+            negotiated_extensions=list(ack.negotiated_extensions),
+            server_supported_extensions=list(ack.server_supported_extensions),
+        )
+
+    def _start(self) -> None:
+        call = self._call
+        self._tasks = [
+            asyncio.create_task(self._read_loop(call), name="aether-reader"),
+            asyncio.create_task(self._write_loop(call), name="aether-writer"),
+        ]
+        self.outbox.poke()
+        self._fire("on_connect")
+        early, self._early = self._early, []
+        for frame in early:
+            self._dispatch(frame)
+
+    async def _write_loop(self, call: Any) -> None:
+        try:
+            while True:
+                frames = self.outbox.drain()
+                if not frames:
+                    await self.outbox.wait()
+                    continue
+                for i, frame in enumerate(frames):
+                    try:
+                        await call.write(frame)
+                    except (grpc.RpcError, asyncio.InvalidStateError, grpc.aio.UsageError):
+                        # The stream died under us: keep what was not written for the next one.
+                        self.outbox.requeue_front(frames[i:])
+                        return
+        except asyncio.CancelledError:
+            raise
+
+    async def _read_loop(self, call: Any) -> None:
+        reason = "connection lost"
+        error: exc.AetherError | None = None
+        try:
+            while True:
+                frame = await call.read()
+                if frame is grpc.aio.EOF:
+                    break
+                self._dispatch(frame)
+        except asyncio.CancelledError:
+            raise
+        except grpc.RpcError as rpc_error:
+            error = exc.from_grpc_error(rpc_error)
+            reason = f"connection lost: {error.message}"
+        if not self._closing:
+            asyncio.get_running_loop().create_task(self._on_lost(reason, error))
+
+    async def _on_lost(self, reason: str, error: exc.AetherError | None) -> None:
+        """The stream ended: tell the user once, then reconnect if that can help."""
+        assert self._connected is not None
+        self._connected.clear()
+        for task in self._tasks:
+            if task is not asyncio.current_task():
+                task.cancel()
+        self._tasks = []
+        self._fire("on_disconnect", reason)
+        recoverable = error is None or exc.is_recoverable_error(error)
+        if self._closing or self._forced or not self.auto_reconnect or not recoverable:
+            await self._stop(error or exc.ConnectionClosedError(reason, reason=reason))
+            return
+        self._requeue_idempotent()
+        attempt = 0
+        while not self._closing:
+            attempt += 1
+            if self.budget.exhausted(attempt):
+                await self._stop(
+                    exc.ReconnectionError(f"gave up reconnecting to {self.target}", attempt - 1)
+                )
+                return
+            await asyncio.sleep(self.backoff.delay(attempt))
+            try:
+                await self._open(resume=True)
+            except exc.AetherError as failure:
+                log.info("reconnect attempt %d failed: %s", attempt, failure)
+                if not exc.is_recoverable_error(failure):
+                    await self._stop(failure)
+                    return
+                continue
+            self._start()
+            return
+
+    def _requeue_idempotent(self) -> None:
+        """Resend idempotent calls on the next stream; fail the others at once (DESIGN §3.5)."""
+        resend = []
+        for rid, pending in list(self.pending.items()):
+            if pending.idempotent:
+                resend.append(pending.frame)
+            elif not pending.future.done():
+                pending.future.set_exception(
+                    exc.ConnectionClosedError("connection lost before the response", reason=rid)
+                )
+        self.outbox.requeue_front(resend)
+
+    async def _stop(self, error: exc.AetherError) -> None:
+        self.final_error = error
+        self._fail_pending(error)
+        await self._drop_channel()
+        assert self._stopped is not None
+        self._stopped.set()
+
+    def _fail_pending(self, error: exc.AetherError) -> None:
+        for pending in self.pending.values():
+            if not pending.future.done():
+                pending.future.set_exception(error)
+
+    async def _cancel_tasks(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with _suppress_rpc():
+                await task
+
+    async def _drop_channel(self) -> None:
+        channel, self.channel, self._call = self.channel, None, None
+        if channel is not None:
+            await channel.close(grace=None)
+
+    async def _flush_then_done(self, call: Any) -> None:
+        for frame in self.outbox.drain():
+            await call.write(frame)
+        await call.done_writing()
+
+    # ------------------------------------------------------------------ dispatch
+
+    def _dispatch(self, frame: aether_pb2.DownstreamMessage) -> None:
+        arm = frame.WhichOneof("payload")
+        if arm is None:
+            return
+        body = getattr(frame, arm)
+        route = ROUTES.get(arm)
+        if arm == "error":
+            pending = self.pending.get(body.request_id) if body.request_id else None
+            if pending is not None and not pending.future.done():
+                pending.future.set_exception(exc.error_response_to_aether_error(body))
+                return
+        elif route is not None and route.correlated and self._resolve(arm, body):
+            return
+        if arm == "connection_ack":
+            self._on_ack(body)
+        elif arm == "signal":
+            self._on_signal(body)
+        elif arm in self.runtime_handlers:
+            self.runtime_handlers[arm](body)
+        elif arm == "msg":
+            typed = MESSAGE_TYPE_CALLBACKS.get(body.message_type)
+            if typed:
+                self._fire(typed, body)
+            self._fire("on_message", body)
+        elif route is not None:
+            for name in route.callbacks:
+                self._fire(name, body)
+
+    def _resolve(self, arm: str, body: Any) -> bool:
+        rid = getattr(body, "request_id", "")
+        pending = self.pending.get(rid) if rid else None
+        if pending is None and arm in FIFO_ARMS:
+            pending = next((p for p in self.pending.values() if p.arm == arm), None)
+        if pending is None or pending.arm != arm or pending.future.done():
+            return False
+        pending.future.set_result(body)
+        return True
+
+    def _on_signal(self, signal: aether_pb2.Signal) -> None:
+        if signal.type == aether_pb2.Signal.FORCE_DISCONNECT:
+            self._forced = True  # a forced disconnect must not bring us straight back
+        self._fire("on_signal", signal)
+
+    def _fire(self, name: str, *args: Any) -> None:
+        callback = getattr(self.owner, name, None)
+        if callback is not None:
+            self.run_callback(callback, args)
+
+
+class _suppress_rpc:
+    """Swallow the errors a dying stream raises while we tear it down."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, et: Any, ev: Any, tb: Any) -> bool:
+        return et is not None and issubclass(
+            et, grpc.RpcError | asyncio.CancelledError | TimeoutError | grpc.aio.UsageError
+        )
+
+
+def _stamp_request_id(frame: aether_pb2.UpstreamMessage) -> str:
+    arm = frame.WhichOneof("payload")
+    body = getattr(frame, arm or "")
+    rid: str = body.request_id or uuid.uuid4().hex
+    body.request_id = rid
+    return rid
+
+
+async def call_maybe_async(callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    """Run a sync or async callable; log what it raises instead of killing the stream."""
+    try:
+        result = callback(*args)
+        if isinstance(result, Awaitable):
+            await result
+    except Exception:
+        log.exception("callback %s raised", getattr(callback, "__name__", callback))

@@ -1,0 +1,135 @@
+"""Argument checks for public entry points: fail before anything is sent, naming the argument."""
+
+from __future__ import annotations
+
+import math
+import uuid
+
+from scitrera_aether_client.exceptions import InvalidArgumentError, InvalidPayloadTypeError
+from scitrera_aether_client.proto import aether_pb2
+
+MAX_IDENTITY_BYTES = 128
+_FORBIDDEN = frozenset("*> \x7f")
+_MESSAGE_TYPES = frozenset(aether_pb2.MessageType.values())
+
+#: KV scope strings of the reference API and the proto values they stand for.
+KV_SCOPES: dict[str, int] = {
+    "global": aether_pb2.KVOperation.GLOBAL,
+    "workspace": aether_pb2.KVOperation.WORKSPACE,
+    "user": aether_pb2.KVOperation.USER,
+    "user-workspace": aether_pb2.KVOperation.USER_WORKSPACE,
+    "global-exclusive": aether_pb2.KVOperation.GLOBAL_EXCLUSIVE,
+    "workspace-exclusive": aether_pb2.KVOperation.WORKSPACE_EXCLUSIVE,
+    "user-shared": aether_pb2.KVOperation.USER_SHARED,
+    "user-workspace-shared": aether_pb2.KVOperation.USER_WORKSPACE_SHARED,
+}
+
+
+def identity_problem(value: str) -> str | None:
+    """Why `value` is not a valid identity field (the gateway's rules), or None if it is."""
+    try:
+        encoded = value.encode()
+    except UnicodeEncodeError:  # lone surrogates cannot go on the wire as UTF-8
+        return "is not valid UTF-8"
+    if len(encoded) > MAX_IDENTITY_BYTES:
+        return f"longer than {MAX_IDENTITY_BYTES} bytes"
+    if "::" in value:
+        return "contains the separator '::'"
+    for ch in value:
+        if ch in _FORBIDDEN or ord(ch) < 0x20:
+            return f"contains the forbidden character {ch!r}"
+    return None
+
+
+def check_identity_field(name: str, value: object, *, required: bool) -> str:
+    """An identity string: at most 128 bytes, no '*', '>', spaces, control characters or '::'."""
+    if not isinstance(value, str):
+        raise InvalidArgumentError(
+            f"{name} must be a str, got {type(value).__name__}", argument=name
+        )
+    if required and not value:
+        raise InvalidArgumentError(f"{name} must not be empty", argument=name)
+    problem = identity_problem(value)
+    if problem:
+        raise InvalidArgumentError(f"{name} {value!r} is invalid: {problem}", argument=name)
+    return value
+
+
+def check_identity_list(name: str, values: object) -> list[str]:
+    if isinstance(values, str) or not isinstance(values, list | tuple):
+        raise InvalidArgumentError(f"{name} must be a list of str", argument=name)
+    if not values:
+        raise InvalidArgumentError(f"{name} must not be empty", argument=name)
+    return [check_identity_field(f"{name}[{i}]", v, required=True) for i, v in enumerate(values)]
+
+
+def check_topic(name: str, topic: object) -> str:
+    if not isinstance(topic, str) or not topic:
+        raise InvalidArgumentError(f"{name} must be a non-empty str", argument=name)
+    if len(topic) > 256:
+        raise InvalidArgumentError(f"{name} is longer than 256 characters", argument=name)
+    return topic
+
+
+def check_payload(name: str, payload: object) -> bytes:
+    if isinstance(payload, bytes):
+        return payload
+    if isinstance(payload, bytearray | memoryview):
+        return bytes(payload)
+    raise InvalidPayloadTypeError(
+        f"{name} must be bytes, got {type(payload).__name__}", argument=name
+    )
+
+
+def check_message_type(message_type: object) -> int:
+    if isinstance(message_type, bool) or not isinstance(message_type, int):
+        raise InvalidArgumentError(
+            "message_type must be an int MessageType", argument="message_type"
+        )
+    if message_type not in _MESSAGE_TYPES:
+        raise InvalidArgumentError(f"unknown message_type {message_type}", argument="message_type")
+    return message_type
+
+
+def check_timeout(name: str, timeout: object) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise InvalidArgumentError(f"{name} must be a number of seconds", argument=name)
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise InvalidArgumentError(
+            f"{name} must be positive and finite, got {timeout}", argument=name
+        )
+    return float(timeout)
+
+
+def check_non_negative(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidArgumentError(
+            f"{name} must be a non-negative int, got {value!r}", argument=name
+        )
+    return value
+
+
+def check_scope(scope: object) -> int:
+    if not isinstance(scope, str) or scope not in KV_SCOPES:
+        known = ", ".join(KV_SCOPES)
+        raise InvalidArgumentError(
+            f"unknown KV scope {scope!r}; expected one of {known}", argument="scope"
+        )
+    return KV_SCOPES[scope]
+
+
+def encode_metric(metric: object) -> bytes:
+    """A Metric proto, or bytes already holding one."""
+    if isinstance(metric, aether_pb2.Metric):
+        return metric.SerializeToString()
+    if isinstance(metric, bytes | bytearray):
+        return bytes(metric)
+    raise InvalidPayloadTypeError(
+        f"metric must be an aether_pb2.Metric or bytes, got {type(metric).__name__}",
+        argument="metric",
+    )
+
+
+def short_uuid() -> str:
+    """Eight hex characters, the default orchestrator specifier."""
+    return uuid.uuid4().hex[:8]

@@ -1,0 +1,584 @@
+"""BaseAetherClient: the synchronous facade over the protocol core.
+
+The core runs on a background event loop (one per process); sync calls hand it coroutines and
+wait. Callbacks run in order on a per-client callback thread, never on the I/O loop, so a callback
+may make blocking *_sync calls. Per-principal subclasses (AgentClient, ...) are generated.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+from typing import Any
+
+from scitrera_aether_client._core import ops
+from scitrera_aether_client._core.admin_ops import session_disconnect, session_get, session_list
+from scitrera_aether_client._core.connection import Connection, ConnectionInfo
+from scitrera_aether_client._core.loop_thread import background_loop, run_sync
+from scitrera_aether_client._core.settings import (
+    DEFAULT_BUFFER,
+    build_init,
+    build_policy,
+    build_tls,
+    channel_options,
+)
+from scitrera_aether_client._core.validation import check_timeout, check_topic
+from scitrera_aether_client._generated.callbacks import CallbackSlots
+from scitrera_aether_client.proto import aether_pb2
+
+__all__ = ["BaseAetherClient"]
+
+log = logging.getLogger("scitrera_aether_client")
+KV = aether_pb2.KVOperation
+CP = aether_pb2.CheckpointOperation
+TO = aether_pb2.TaskOperation
+Auth = aether_pb2.AuthorizationContext | None
+
+
+class _RequestQueue:
+    """`client.request_queue` of the reference: put() an UpstreamMessage to send it raw."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def put(
+        self,
+        frame: aether_pb2.UpstreamMessage | None,
+        block: bool = True,
+        timeout: float | None = None,
+    ) -> None:
+        if frame is not None:  # the reference used None as a shutdown sentinel
+            self._conn.enqueue(frame)
+
+    def put_nowait(self, frame: aether_pb2.UpstreamMessage | None) -> None:
+        self.put(frame)
+
+
+class BaseAetherClient(CallbackSlots):
+    """Shared surface of every sync client. Use a generated subclass, e.g. AgentClient."""
+
+    def __init__(
+        self,
+        credentials: dict[str, str] | None = None,
+        max_retries: int = 5,
+        initial_backoff: float = 1.0,
+        max_backoff: float = 30.0,
+        auto_reconnect: bool = True,
+        tls_enabled: bool = False,
+        tls_root_cert: bytes | None = None,
+        tls_root_cert_path: str | None = None,
+        tls_client_cert: bytes | None = None,
+        tls_client_cert_path: str | None = None,
+        tls_client_key: bytes | None = None,
+        tls_client_key_path: str | None = None,
+        extensions: list[aether_pb2.ExtensionDeclaration] | None = None,
+        backoff_multiplier: float = 2.0,
+        *,
+        init: aether_pb2.InitConnection | None = None,
+        buffer_size: int = DEFAULT_BUFFER,
+    ) -> None:
+        backoff, budget = build_policy(
+            max_retries, initial_backoff, max_backoff, backoff_multiplier
+        )
+        tls = build_tls(
+            tls_enabled,
+            tls_root_cert,
+            tls_root_cert_path,
+            tls_client_cert,
+            tls_client_cert_path,
+            tls_client_key,
+            tls_client_key_path,
+            from_env=False,
+        )
+        self.max_retries = max_retries
+        self.initial_backoff = initial_backoff
+        self.max_backoff = max_backoff
+        self.backoff_multiplier = backoff_multiplier
+        self.auto_reconnect = auto_reconnect
+        self.tls_enabled = tls is not None
+        self._callbacks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aether-callbacks")
+        self._conn = Connection(
+            self,
+            build_init(init, credentials, extensions),
+            tls=tls,
+            backoff=backoff,
+            budget=budget,
+            auto_reconnect=auto_reconnect,
+            buffer_size=buffer_size,
+            run_callback=self._submit_callback,
+            channel_options=channel_options(),
+        )
+        self.request_queue = _RequestQueue(self._conn)
+
+    def _submit_callback(self, callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self._callbacks.submit(_call_logged, callback, args)
+
+    def _request(
+        self, frame: aether_pb2.UpstreamMessage, arm: str, timeout: float, idempotent: bool = False
+    ) -> Any:
+        check_timeout("timeout", timeout)
+        return run_sync(self._conn.request(frame, arm, timeout, idempotent=idempotent))
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def target(self) -> str:
+        return self._conn.target
+
+    @property
+    def channel(self) -> Any:
+        return self._conn.channel
+
+    def connect(self, target: str = "localhost:50051") -> None:
+        """Connect and complete the handshake; raises AuthenticationError, DuplicateIdentityError, ..."""
+        check_topic("target", target)
+        background_loop()
+        run_sync(self._conn.connect(target))
+
+    def close(self) -> None:
+        """Flush queued frames, end the stream, then let pending callbacks finish; idempotent."""
+        run_sync(self._conn.close())
+        self._callbacks.shutdown(wait=True, cancel_futures=False)
+
+    def wait_until_disconnected(self, timeout: float | None = None) -> None:
+        """Block until the client is closed or gave up reconnecting (not during a reconnect)."""
+        run_sync(self._conn.wait_closed(), timeout)
+
+    def __enter__(self) -> BaseAetherClient:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def is_connected(self) -> bool:
+        return self._conn.is_connected
+
+    @property
+    def is_running(self) -> bool:
+        return not self._conn.is_stopped
+
+    @property
+    def connection_info(self) -> ConnectionInfo:
+        return self._conn.info
+
+    @property
+    def session_id(self) -> str:
+        return self._conn.info.session_id
+
+    @property
+    def assigned_id(self) -> str:
+        """The id the gateway gave this pooled (non-unique) task; "" otherwise."""
+        return self._conn.info.assigned_id
+
+    @property
+    def last_error(self) -> Exception | None:
+        return self._conn.final_error
+
+    def negotiated_extensions(self) -> list[aether_pb2.NegotiatedExtension]:
+        return list(self._conn.info.negotiated_extensions)
+
+    def server_supported_extensions(self) -> list[str]:
+        return list(self._conn.info.server_supported_extensions)
+
+    # ------------------------------------------------------------------ messaging
+
+    def _send(
+        self,
+        target_topic: str,
+        payload: object,
+        message_type: int,
+        authorization: Auth = None,
+        app_workspace: str = "",
+    ) -> None:
+        self._conn.enqueue(
+            ops.send(target_topic, payload, message_type, authorization, app_workspace)
+        )
+
+    def send_message(
+        self,
+        target_topic: str,
+        payload: bytes,
+        message_type: int = aether_pb2.OPAQUE,
+        authorization: Auth = None,
+        app_workspace: str = "",
+    ) -> None:
+        """Send to any topic string (the typed helpers build these for you)."""
+        self._send(target_topic, payload, message_type, authorization, app_workspace)
+
+    def switch_workspace(self, new_workspace: str) -> None:
+        """Declare the user's active workspace; remembered and re-declared after a reconnect."""
+        self._conn.enqueue(ops.switch_workspace(new_workspace))
+        self._conn.workspace = new_workspace
+
+    def report_progress(
+        self,
+        task_id: str,
+        state: str = "running",
+        completion: float = -1.0,
+        summary: str = "",
+        step_name: str = "",
+        step_detail: str = "",
+        step_sequence: int = 0,
+        step_total: int = 0,
+        step_type: str = "",
+        recipient: str = "",
+        request_id: str = "",
+        metadata: Mapping[str, str] | None = None,
+        kind: int = 0,
+    ) -> None:
+        self._conn.enqueue(
+            ops.progress(
+                task_id,
+                state,
+                completion,
+                summary,
+                step_name,
+                step_detail,
+                step_sequence,
+                step_total,
+                step_type,
+                recipient,
+                request_id,
+                metadata,
+                kind,
+            )
+        )
+
+    # ------------------------------------------------------------------ KV (fire-and-forget; results via on_kv_response)
+
+    def kv_get(
+        self, key: str, scope: str = "global", user_id: str = "", workspace: str = ""
+    ) -> None:
+        self._conn.enqueue(ops.kv(KV.GET, key, scope, user_id, workspace))
+
+    def kv_put(
+        self,
+        key: str,
+        value: bytes,
+        scope: str = "global",
+        user_id: str = "",
+        workspace: str = "",
+        ttl: int = 0,
+    ) -> None:
+        self._conn.enqueue(ops.kv(KV.PUT, key, scope, user_id, workspace, value=value, ttl=ttl))
+
+    def kv_list(
+        self, key_prefix: str = "", scope: str = "global", user_id: str = "", workspace: str = ""
+    ) -> None:
+        self._conn.enqueue(ops.kv(KV.LIST, key_prefix, scope, user_id, workspace))
+
+    def kv_delete(
+        self, key: str, scope: str = "global", user_id: str = "", workspace: str = ""
+    ) -> None:
+        self._conn.enqueue(ops.kv(KV.DELETE, key, scope, user_id, workspace))
+
+    def kv_increment(
+        self, key: str, scope: str = "global", user_id: str = "", workspace: str = "", ttl: int = 0
+    ) -> None:
+        self._conn.enqueue(ops.kv(KV.INCREMENT, key, scope, user_id, workspace, ttl=ttl))
+
+    def kv_decrement(
+        self, key: str, scope: str = "global", user_id: str = "", workspace: str = ""
+    ) -> None:
+        self._conn.enqueue(ops.kv(KV.DECREMENT, key, scope, user_id, workspace))
+
+    def kv_increment_if(
+        self,
+        key: str,
+        delta: int = 1,
+        ceiling: int = 0,
+        scope: str = "global",
+        user_id: str = "",
+        workspace: str = "",
+        ttl: int = 0,
+    ) -> None:
+        self._conn.enqueue(
+            ops.kv(
+                KV.INCREMENT_IF, key, scope, user_id, workspace, ttl=ttl, delta=delta, guard=ceiling
+            )
+        )
+
+    def kv_decrement_if(
+        self,
+        key: str,
+        delta: int = 1,
+        floor: int = 0,
+        scope: str = "global",
+        user_id: str = "",
+        workspace: str = "",
+    ) -> None:
+        self._conn.enqueue(
+            ops.kv(KV.DECREMENT_IF, key, scope, user_id, workspace, delta=delta, guard=floor)
+        )
+
+    def kv_get_sync(
+        self,
+        key: str,
+        scope: str = "global",
+        user_id: str = "",
+        workspace: str = "",
+        timeout: float = 5.0,
+    ) -> aether_pb2.KVResponse | None:
+        """Blocking GET (an addition: the reference had only the callback form)."""
+        return self._request(ops.kv(KV.GET, key, scope, user_id, workspace), "kv", timeout, True)  # type: ignore[no-any-return]
+
+    def kv_put_sync(
+        self,
+        key: str,
+        value: bytes,
+        scope: str = "global",
+        user_id: str = "",
+        workspace: str = "",
+        ttl: int = 0,
+        timeout: float = 5.0,
+    ) -> aether_pb2.KVResponse | None:
+        """Blocking PUT that returns the gateway's confirmation."""
+        return self._request(
+            ops.kv(KV.PUT, key, scope, user_id, workspace, value=value, ttl=ttl), "kv", timeout
+        )  # type: ignore[no-any-return]
+
+    def kv_list_sync(
+        self,
+        key_prefix: str = "",
+        scope: str = "global",
+        user_id: str = "",
+        workspace: str = "",
+        timeout: float = 5.0,
+        limit: int = 0,
+        cursor: str = "",
+    ) -> aether_pb2.KVResponse | None:
+        return self._request(
+            ops.kv(KV.LIST, key_prefix, scope, user_id, workspace, limit=limit, cursor=cursor),
+            "kv",
+            timeout,
+            True,
+        )  # type: ignore[no-any-return]
+
+    def kv_delete_sync(
+        self,
+        key: str,
+        scope: str = "global",
+        user_id: str = "",
+        workspace: str = "",
+        timeout: float = 5.0,
+    ) -> aether_pb2.KVResponse | None:
+        return self._request(ops.kv(KV.DELETE, key, scope, user_id, workspace), "kv", timeout)  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def checkpoint_save(self, data: bytes, key: str = "", ttl: int = -1) -> None:
+        self._conn.enqueue(ops.checkpoint(CP.SAVE, key, data, ttl))
+
+    def checkpoint_load(self, key: str = "") -> None:
+        self._conn.enqueue(ops.checkpoint(CP.LOAD, key))
+
+    def checkpoint_delete(self, key: str = "") -> None:
+        self._conn.enqueue(ops.checkpoint(CP.DELETE, key))
+
+    def checkpoint_list(self) -> None:
+        self._conn.enqueue(ops.checkpoint(CP.LIST))
+
+    def checkpoint_save_sync(
+        self, data: bytes, key: str = "", ttl: int = -1, timeout: float = 5.0
+    ) -> aether_pb2.CheckpointResponse | None:
+        return self._request(ops.checkpoint(CP.SAVE, key, data, ttl), "checkpoint", timeout)  # type: ignore[no-any-return]
+
+    def checkpoint_load_sync(
+        self, key: str = "", timeout: float = 5.0
+    ) -> aether_pb2.CheckpointResponse | None:
+        return self._request(ops.checkpoint(CP.LOAD, key), "checkpoint", timeout, True)  # type: ignore[no-any-return]
+
+    def checkpoint_delete_sync(
+        self, key: str = "", timeout: float = 5.0
+    ) -> aether_pb2.CheckpointResponse | None:
+        return self._request(ops.checkpoint(CP.DELETE, key), "checkpoint", timeout)  # type: ignore[no-any-return]
+
+    def checkpoint_list_sync(self, timeout: float = 5.0) -> aether_pb2.CheckpointResponse | None:
+        return self._request(ops.checkpoint(CP.LIST), "checkpoint", timeout, True)  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------------ tasks
+
+    def create_task(
+        self,
+        task_type: str,
+        workspace: str,
+        target_agent_id: str = "",
+        target_implementation: str = "",
+        launch_param_overrides: Mapping[str, str] | None = None,
+        metadata: Mapping[str, str] | None = None,
+        payload: bytes | None = None,
+        assignment_mode: int = aether_pb2.SELF_ASSIGN,
+        context_id: str = "",
+        priority: int = 0,
+        retry_policy: aether_pb2.RetryPolicy | None = None,
+        parent_task_id: str = "",
+    ) -> None:
+        """Create a task without waiting (see create_task_sync for the response)."""
+        self._conn.enqueue(
+            ops.create_task(
+                task_type,
+                workspace,
+                target_agent_id,
+                target_implementation,
+                launch_param_overrides,
+                metadata,
+                payload,
+                assignment_mode,
+                context_id=context_id,
+                priority=priority,
+                retry_policy=retry_policy,
+                parent_task_id=parent_task_id,
+            )
+        )
+
+    def create_task_sync(
+        self,
+        task_type: str,
+        workspace: str,
+        target_agent_id: str = "",
+        target_implementation: str = "",
+        launch_param_overrides: Mapping[str, str] | None = None,
+        metadata: Mapping[str, str] | None = None,
+        payload: bytes | None = None,
+        assignment_mode: int = aether_pb2.SELF_ASSIGN,
+        authorization: Auth = None,
+        timeout: float = 10.0,
+        context_id: str = "",
+        priority: int = 0,
+        retry_policy: aether_pb2.RetryPolicy | None = None,
+        parent_task_id: str = "",
+    ) -> aether_pb2.CreateTaskResponse | None:
+        frame = ops.create_task(
+            task_type,
+            workspace,
+            target_agent_id,
+            target_implementation,
+            launch_param_overrides,
+            metadata,
+            payload,
+            assignment_mode,
+            authorization=authorization,
+            context_id=context_id,
+            priority=priority,
+            retry_policy=retry_policy,
+            parent_task_id=parent_task_id,
+        )
+        return self._request(frame, "create_task", timeout)  # type: ignore[no-any-return]
+
+    def query_tasks(
+        self,
+        workspace: str = "",
+        status: str = "",
+        statuses: list[str] | None = None,
+        task_type: str = "",
+        limit: int = 0,
+        offset: int = 0,
+        timeout: float = 10.0,
+    ) -> aether_pb2.TaskQueryResponse | None:
+        frame = ops.task_query_list(workspace, status, statuses, task_type, limit, offset)
+        return self._request(frame, "task_query", timeout, True)  # type: ignore[no-any-return]
+
+    def get_task(self, task_id: str, timeout: float = 10.0) -> aether_pb2.TaskQueryResponse | None:
+        return self._request(ops.task_query_get(task_id), "task_query", timeout, True)  # type: ignore[no-any-return]
+
+    def cancel_task(
+        self, task_id: str, reason: str = "", timeout: float = 10.0
+    ) -> aether_pb2.TaskOperationResponse | None:
+        return self._request(ops.task_op(TO.CANCEL, task_id, reason), "task_op", timeout)  # type: ignore[no-any-return]
+
+    def complete_task(
+        self, task_id: str, reason: str = "", timeout: float = 10.0
+    ) -> aether_pb2.TaskOperationResponse | None:
+        return self._request(ops.task_op(TO.COMPLETE, task_id, reason), "task_op", timeout)  # type: ignore[no-any-return]
+
+    def fail_task(
+        self, task_id: str, reason: str = "", timeout: float = 10.0
+    ) -> aether_pb2.TaskOperationResponse | None:
+        return self._request(ops.task_op(TO.FAIL, task_id, reason), "task_op", timeout)  # type: ignore[no-any-return]
+
+    def retry_task(
+        self, task_id: str, reason: str = "", timeout: float = 10.0
+    ) -> aether_pb2.TaskOperationResponse | None:
+        return self._request(ops.task_op(TO.RETRY, task_id, reason), "task_op", timeout)  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------------ raw admin primitives
+
+    def _op(self, arm: str, response_arm: str, op: Any, timeout: float) -> Any:
+        return self._request(aether_pb2.UpstreamMessage(**{arm: op}), response_arm, timeout)
+
+    def workspace_op(
+        self, op: aether_pb2.WorkspaceOperation, timeout: float = 10.0
+    ) -> aether_pb2.WorkspaceResponse | None:
+        return self._op("workspace_op", "workspace", op, timeout)  # type: ignore[no-any-return]
+
+    def agent_op(
+        self, op: aether_pb2.AgentOperation, timeout: float = 10.0
+    ) -> aether_pb2.AgentResponse | None:
+        return self._op("agent_op", "agent", op, timeout)  # type: ignore[no-any-return]
+
+    def acl_op(
+        self, op: aether_pb2.ACLOperation, timeout: float = 10.0
+    ) -> aether_pb2.ACLResponse | None:
+        return self._op("acl_op", "acl", op, timeout)  # type: ignore[no-any-return]
+
+    def token_op(
+        self, op: aether_pb2.TokenOperation, timeout: float = 10.0
+    ) -> aether_pb2.TokenResponse | None:
+        return self._op("token_op", "token", op, timeout)  # type: ignore[no-any-return]
+
+    def session_op(
+        self, op: aether_pb2.SessionOperation, timeout: float = 10.0
+    ) -> aether_pb2.SessionOperationResponse | None:
+        return self._op("session_op", "session_response", op, timeout)  # type: ignore[no-any-return]
+
+    def workflow_op(
+        self, op: aether_pb2.WorkflowOperation, timeout: float = 10.0
+    ) -> aether_pb2.WorkflowResponse | None:
+        return self._op("workflow_op", "workflow_response", op, timeout)  # type: ignore[no-any-return]
+
+    def admin_query(
+        self, op: aether_pb2.AdminQuery, timeout: float = 10.0
+    ) -> aether_pb2.AdminResponse | None:
+        return self._op("admin_query", "admin", op, timeout)  # type: ignore[no-any-return]
+
+    def send_workflow_response(self, response: aether_pb2.WorkflowResponse) -> None:
+        self._conn.enqueue(aether_pb2.UpstreamMessage(workflow_response=response))
+
+    def list_sessions(
+        self,
+        *,
+        principal_type: str = "",
+        workspace: str = "",
+        limit: int = 0,
+        offset: int = 0,
+        authorization: Auth = None,
+        timeout: float = 10.0,
+    ) -> aether_pb2.SessionOperationResponse | None:
+        return self.session_op(
+            session_list(principal_type, workspace, limit, offset, authorization), timeout
+        )
+
+    def get_session(
+        self, session_id: str, authorization: Auth = None, timeout: float = 10.0
+    ) -> aether_pb2.SessionOperationResponse | None:
+        return self.session_op(session_get(session_id, authorization), timeout)
+
+    def disconnect_session(
+        self, session_id: str, reason: str = "", authorization: Auth = None, timeout: float = 10.0
+    ) -> aether_pb2.SessionOperationResponse | None:
+        return self.session_op(session_disconnect(session_id, reason, authorization), timeout)
+
+
+def _call_logged(callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    try:
+        result = callback(*args)
+        if hasattr(result, "close") and hasattr(result, "send"):
+            result.close()  # a coroutine function given to a sync client cannot be awaited here
+            log.warning("callback %s is async; sync clients call it without awaiting", callback)
+    except Exception:
+        log.exception("callback %s raised", getattr(callback, "__name__", callback))
