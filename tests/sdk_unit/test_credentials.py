@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-
 from scitrera_aether_client.credentials import Credentials
 from scitrera_aether_client.exceptions import InvalidArgumentError
 
@@ -47,26 +44,35 @@ def test_keyword_names_match_the_reference() -> None:
     assert Credentials().with_tenant(tenant_id="x") == {"x-tenant-id": "x"}
 
 
-BUILDERS: list[tuple[str, Callable[[object], object]]] = [
-    ("key", lambda v: Credentials.api_key(v)),  # type: ignore[arg-type]
-    ("token", lambda v: Credentials.task_token(v)),  # type: ignore[arg-type]
-    ("token", lambda v: Credentials.bearer_token(v)),  # type: ignore[arg-type]
-    ("key", lambda v: Credentials().with_api_key(v)),  # type: ignore[arg-type]
-    ("token", lambda v: Credentials().with_task_token(v)),  # type: ignore[arg-type]
-    ("token", lambda v: Credentials().with_bearer_token(v)),  # type: ignore[arg-type]
-    ("tenant_id", lambda v: Credentials().with_tenant(v)),  # type: ignore[arg-type]
+CLASS_BUILDERS = [("api_key", "key"), ("task_token", "token"), ("bearer_token", "token")]
+INSTANCE_BUILDERS = [
+    ("with_api_key", "key"),
+    ("with_task_token", "token"),
+    ("with_bearer_token", "token"),
+    ("with_tenant", "tenant_id"),
 ]
+BAD_VALUES = ["", None, 5, b"bytes"]
 
 
-@pytest.mark.parametrize(("argument", "build"), BUILDERS)
-@pytest.mark.parametrize("bad", ["", None, 5, b"bytes"])
-def test_invalid_values_name_the_argument(
-    argument: str, build: Callable[[object], object], bad: object
-) -> None:
+@pytest.mark.parametrize(("method", "argument"), CLASS_BUILDERS)
+@pytest.mark.parametrize("bad", BAD_VALUES)
+def test_constructors_reject_invalid_values(method: str, argument: str, bad: object) -> None:
     with pytest.raises(InvalidArgumentError) as info:
-        build(bad)
+        getattr(Credentials, method)(bad)
     assert info.value.argument == argument
     assert info.value.code == "INVALID_ARGUMENT"
+
+
+@pytest.mark.parametrize(("method", "argument"), INSTANCE_BUILDERS)
+@pytest.mark.parametrize("bad", BAD_VALUES)
+def test_builders_reject_invalid_values_and_leave_the_map_alone(
+    method: str, argument: str, bad: object
+) -> None:
+    creds = Credentials.api_key("keep")
+    with pytest.raises(InvalidArgumentError) as info:
+        getattr(creds, method)(bad)
+    assert info.value.argument == argument
+    assert creds == {"x-api-key": "keep"}
 
 
 def test_repr_masks_secrets_but_not_the_tenant() -> None:

@@ -6,7 +6,6 @@ import builtins
 
 import grpc
 import pytest
-
 from scitrera_aether_client import exceptions as exc
 from scitrera_aether_client.proto import aether_pb2
 
@@ -190,7 +189,7 @@ def test_hierarchy_and_builtin_shadowing() -> None:
     for cls in (exc.ConnectionClosedError, exc.ReconnectionError, exc.BufferFullError):
         assert issubclass(cls, exc.ConnectionError)
     assert issubclass(exc.ConnectionError, exc.AetherError)
-    assert exc.ConnectionError is not builtins.ConnectionError
+    assert not issubclass(exc.ConnectionError, builtins.ConnectionError)
     assert not issubclass(exc.TimeoutError, builtins.TimeoutError)
     assert not issubclass(exc.NotImplementedError, builtins.NotImplementedError)
     assert issubclass(exc.InvalidPayloadTypeError, exc.InvalidArgumentError)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from scitrera_aether_client._core import validation as v
 from scitrera_aether_client.exceptions import InvalidArgumentError, InvalidPayloadTypeError
 from scitrera_aether_client.proto import aether_pb2
@@ -78,7 +77,8 @@ def test_identity_must_be_str(value: object) -> None:
 def test_identity_lists() -> None:
     assert v.check_identity_list("targets", ["a", "b"]) == ["a", "b"]
     assert v.check_identity_list("targets", ("a",)) == ["a"]
-    for bad in ("ab", [], None, {"a"}):
+    invalid: tuple[object, ...] = ("ab", [], None, {"a"})
+    for bad in invalid:
         with pytest.raises(InvalidArgumentError) as info:
             v.check_identity_list("targets", bad)
         assert info.value.argument == "targets"
@@ -123,7 +123,8 @@ def test_payload_other_types_rejected_as_type_errors(payload: object) -> None:
 def test_message_types() -> None:
     for number in aether_pb2.MessageType.values():
         assert v.check_message_type(number) == number
-    for bad in (True, "CHAT", 1.0, max(aether_pb2.MessageType.values()) + 1, -1):
+    invalid: tuple[object, ...] = (True, "CHAT", 1.0, max(aether_pb2.MessageType.values()) + 1, -1)
+    for bad in invalid:
         with pytest.raises(InvalidArgumentError) as info:
             v.check_message_type(bad)
         assert info.value.argument == "message_type"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from scitrera_aether_client._generated.principals import BY_ARM, PrincipalSpec
+from scitrera_aether_client._generated.topics import VALID_PREFIXES
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,3 +19,7 @@ class GatewayConfig:
     rate_burst: float = 100_000.0
     server_version: str = "aether-gateway-py/0.1.0"
     max_message_bytes: int = 16 << 20  # gRPC frame cap; above the proxy's 8 MiB inline body
+    # The principal table (by InitConnection arm) and topic prefixes, generated from principals.yaml;
+    # replaceable so a gateway can serve a freshly generated spec (the generator's functional tests).
+    principals: Mapping[str, PrincipalSpec] = field(default_factory=lambda: BY_ARM)
+    prefixes: frozenset[str] = VALID_PREFIXES

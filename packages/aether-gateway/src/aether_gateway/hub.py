@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
+from scitrera_aether_client._generated.principals import PrincipalSpec
 from scitrera_aether_client.proto import aether_pb2
 
 from aether_gateway.context import Caller
@@ -15,17 +16,22 @@ from aether_gateway.store.queue import MessageQueue
 
 log = logging.getLogger("aether_gateway")
 
-#: Prefixes whose topics name one identity and so are queued while it is offline.
-DURABLE_PREFIXES = ("ag::", "tu::", "ta::", "us::", "sv::", "br::", "event::receiver0", "metric::receiver0")
 
 
-def is_durable(topic: str) -> bool:
-    return topic.startswith(DURABLE_PREFIXES)
+def durable_prefixes(table: Mapping[str, PrincipalSpec]) -> tuple[str, ...]:
+    """Topic prefixes that name one identity (its own topic): queued while it is offline."""
+    out = set()
+    for spec in table.values():
+        for template in (spec.topic, spec.pooled_topic):
+            if template:
+                out.add(template.split("{", 1)[0])
+    return tuple(sorted(out))
 
 
 class Hub:
-    def __init__(self, queue: MessageQueue) -> None:
+    def __init__(self, queue: MessageQueue, table: Mapping[str, PrincipalSpec]) -> None:
         self.queue = queue
+        self.durable = durable_prefixes(table)
         self.by_id: dict[str, Session] = {}
         self.by_identity: dict[str, Session] = {}
         self.subscribers: dict[str, set[Session]] = defaultdict(set)
@@ -65,7 +71,7 @@ class Hub:
 
     def replay(self, session: Session, topic: str) -> int:
         """Queue what was stored for `topic` while it was offline; rows are deleted once sent."""
-        rows = self.queue.pending(topic)
+        rows = self.queue.pending(topic, limit=1_000_000)
         for seq, data in rows:
             frame = aether_pb2.DownstreamMessage.FromString(data)
             session.push(Outgoing(frame, topic, ack=_acker(self.queue, topic, seq)))
@@ -73,19 +79,22 @@ class Hub:
 
     # ------------------------------------------------------------------ delivery
 
+    def is_durable(self, topic: str) -> bool:
+        return topic.startswith(self.durable)
+
     def publish(self, topic: str, frame: aether_pb2.DownstreamMessage) -> int:
         """Deliver to live subscribers; store for an offline identity. Returns live deliveries."""
         subs = self.subscribers.get(topic)
         delivered = 0
         if subs:
             for session in list(subs):
-                if session.push(Outgoing(frame, topic if is_durable(topic) else "")):
+                if session.push(Outgoing(frame, topic if self.is_durable(topic) else "")):
                     delivered += 1
-                elif is_durable(topic):
+                elif self.is_durable(topic):
                     self.queue.enqueue(topic, frame.SerializeToString())
                 else:
                     self._backpressure(session, topic)
-        elif is_durable(topic):
+        elif self.is_durable(topic):
             self.queue.enqueue(topic, frame.SerializeToString())
         return delivered
 

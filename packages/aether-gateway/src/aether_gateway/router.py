@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 
-from scitrera_aether_client._generated.topics import VALID_PREFIXES
 from scitrera_aether_client.proto import aether_pb2
 
 from aether_gateway.context import Caller
@@ -20,23 +19,24 @@ def error(code: str, message: str, request_id: str = "", retryable: bool = False
     )
 
 
-def topic_problem(topic: str) -> str | None:
+def topic_problem(topic: str, prefixes: frozenset[str]) -> str | None:
     if not topic or len(topic) > MAX_TOPIC:
         return f"topic must be 1 to {MAX_TOPIC} characters"
     prefix = topic.split("::", 1)[0]
-    if prefix not in VALID_PREFIXES or "::" not in topic:
+    if prefix not in prefixes or "::" not in topic:
         return f"invalid topic {topic!r}: unknown prefix {prefix!r}"
     return None
 
 
 class Router:
-    def __init__(self, hub: Hub, max_payload: int) -> None:
+    def __init__(self, hub: Hub, max_payload: int, prefixes: frozenset[str]) -> None:
         self.hub = hub
         self.max_payload = max_payload
+        self.prefixes = prefixes
 
     def route(self, caller: Caller, msg: aether_pb2.SendMessage) -> Frames:
         target = msg.target_topic
-        if problem := topic_problem(target):
+        if problem := topic_problem(target, self.prefixes):
             return [error("ERR_INVALID_TOPIC", problem)]
         prefix = target.split("::", 1)[0]
         if prefix == "event":

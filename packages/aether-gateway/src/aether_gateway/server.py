@@ -49,7 +49,7 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         self.config = config
         self.services = services
         self.hub: Hub = services.hub
-        self.router = Router(self.hub, config.max_payload)
+        self.router = Router(self.hub, config.max_payload, config.prefixes)
         self.locks = LockTable()
         self.started = time.time()
         self.handlers: dict[str, Handler] = {"send": lambda c, m: self.router.route(c, m)}
@@ -88,7 +88,7 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
 
     async def _handshake(self, init: aether_pb2.InitConnection, context: Any) -> Session:
         try:
-            who = resolve(init)
+            who = resolve(init, self.config.principals)
         except IdentityError as exc:
             log.info("denied: %s", exc)
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))

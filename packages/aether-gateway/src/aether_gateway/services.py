@@ -33,7 +33,7 @@ class Services:
         self.config = config
         self.db = db
         self.queue = MessageQueue(db)
-        self.hub = Hub(self.queue)
+        self.hub = Hub(self.queue, config.principals)
         self.kv = KVStore(db)
         self.checkpoints = CheckpointStore(db)
         self.tokens = TokenStore(db)

@@ -118,7 +118,9 @@ def _grant(
 
 def _revoke(acl: ACLStore, op: aether_pb2.ACLOperation) -> aether_pb2.ACLResponse:
     f = op.rule_filter
-    if not op.rule_id and not all((f.principal_type, f.principal_id, f.resource_type, f.resource_id)):
+    if not op.rule_id and not all(
+        (f.principal_type, f.principal_id, f.resource_type, f.resource_id)
+    ):
         return aether_pb2.ACLResponse(
             success=False, error="rule_id or a complete rule_filter is required"
         )

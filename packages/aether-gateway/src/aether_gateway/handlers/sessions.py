@@ -5,6 +5,8 @@ Every outcome, refusals included, is one SessionOperationResponse carrying the r
 
 from __future__ import annotations
 
+from typing import cast
+
 from aether_gateway.context import Caller, Hub
 from aether_gateway.handlers.admin_policy import denial_message
 from aether_gateway.store.db import now_ms
@@ -14,16 +16,17 @@ Op = aether_pb2.SessionOperation
 DEFAULT_REASON = "disconnected by administrator"
 
 
-def connection_info(session: Caller, now_ms_: int) -> aether_pb2.ConnectionInfo:
+def connection_info(session: Caller, at_ms: int) -> aether_pb2.ConnectionInfo:
+    """`session` as a ConnectionInfo row; `at_ms` is the time its duration is measured to."""
     return aether_pb2.ConnectionInfo(
         session_id=session.session_id,
-        type=session.principal.enum,  # type: ignore[arg-type]  # the table holds the wire value
+        type=cast(aether_pb2.PrincipalType, session.principal.enum),
         identity=session.identity,
         workspace=session.workspace,
         implementation=session.implementation,
         specifier=session.specifier,
         connected_at=session.connected_at_ms // 1000,
-        duration=_duration(now_ms_ - session.connected_at_ms),
+        duration=_duration(at_ms - session.connected_at_ms),
         remote_addr=session.remote_addr,
     )
 

@@ -77,9 +77,7 @@ def _dispatch(tokens: TokenStore, op: aether_pb2.TokenOperation) -> aether_pb2.T
 
 def _create(tokens: TokenStore, req: aether_pb2.TokenCreateRequest) -> aether_pb2.TokenResponse:
     if not req.name or not req.principal_type:
-        return aether_pb2.TokenResponse(
-            success=False, error="name and principal_type are required"
-        )
+        return aether_pb2.TokenResponse(success=False, error="name and principal_type are required")
     principal_type = _TYPE_NAMES.get(req.principal_type)
     if principal_type is None:
         return aether_pb2.TokenResponse(

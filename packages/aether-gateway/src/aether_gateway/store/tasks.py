@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, cast
 
 from aether_gateway.store.db import Database, now_s
 from scitrera_aether_client.proto import aether_pb2
@@ -59,6 +59,15 @@ CANCELLED = "cancelled"
 ACTIVE = frozenset({PENDING, ASSIGNED, STARTING, RUNNING})
 TERMINAL = frozenset({COMPLETED, FAILED, CANCELLED})
 AGENT_STARTUP = "agent_startup"
+WIRE_STATUS = {
+    PENDING: aether_pb2.TASK_STATUS_QUEUED,
+    ASSIGNED: aether_pb2.TASK_STATUS_QUEUED,
+    STARTING: aether_pb2.TASK_STATUS_QUEUED,
+    RUNNING: aether_pb2.TASK_STATUS_RUNNING,
+    COMPLETED: aether_pb2.TASK_STATUS_COMPLETED,
+    FAILED: aether_pb2.TASK_STATUS_FAILED,
+    CANCELLED: aether_pb2.TASK_STATUS_CANCELLED,
+}
 
 _JSON_COLUMNS = frozenset({"metadata", "launch_params"})
 
@@ -89,6 +98,59 @@ class TaskRecord:
     specifier: str = ""  # agent_startup: the specifier of the agent to launch
     profile: str = ""  # agent_startup: the orchestrator profile that may launch it
     launch_params: dict[str, str] = field(default_factory=dict)
+
+    def to_info(self) -> aether_pb2.TaskInfo:
+        return aether_pb2.TaskInfo(
+            task_id=self.task_id,
+            task_type=self.task_type,
+            status=WIRE_STATUS.get(self.status, aether_pb2.TASK_STATUS_UNSPECIFIED),
+            workspace=self.workspace,
+            target_topic=self.target_topic,
+            assigned_to=self.assigned_to,
+            created_at=self.created_at,
+            started_at=self.started_at,
+            completed_at=self.completed_at,
+            attempt=self.attempt,
+            max_attempts=self.max_attempts,
+            error=self.error,
+            metadata=self.metadata,
+            creator_actor_id=self.creator,
+            task_class=cast(aether_pb2.TaskClass, self.task_class),
+        )
+
+    def to_assignment(self, assigned_at: int) -> aether_pb2.TaskAssignment:
+        """What the assignee receives. A startup order for an orchestrator carries what to
+        launch instead of the task's metadata and payload."""
+        frame = aether_pb2.TaskAssignment(
+            task_id=self.task_id,
+            task_type=self.task_type,
+            assigned_to=self.assigned_to,
+            assigned_at=assigned_at,
+            workspace=self.workspace,
+            target_implementation=self.target_implementation,
+            task_class=cast(aether_pb2.TaskClass, self.task_class),
+        )
+        if self.task_type == AGENT_STARTUP:
+            frame.profile = self.profile
+            frame.specifier = self.specifier
+            frame.launch_params.update(self.launch_params)
+        else:
+            frame.metadata.update(self.metadata)
+            frame.payload = self.payload
+        return frame
+
+    def to_progress(self, source: str, timestamp_ms: int) -> aether_pb2.ProgressUpdate:
+        """The task's current status as a progress event addressed to its creator."""
+        return aether_pb2.ProgressUpdate(
+            source=source,
+            task_id=self.task_id,
+            state=self.status,
+            summary=f"task {self.status}" + (f": {self.error}" if self.error else ""),
+            timestamp_ms=timestamp_ms,
+            workspace=self.workspace,
+            recipient=self.creator,
+            kind=aether_pb2.PROGRESS_KIND_TASK,
+        )
 
 
 _COLUMNS = tuple(f.name for f in fields(TaskRecord))
@@ -210,23 +272,32 @@ class TaskStore:
         return self.get(task_id) if cur.rowcount == 1 else None
 
     def transition(
-        self, task_id: str, expected: Collection[str], status: str, error: str = ""
+        self,
+        task_id: str,
+        expected: Collection[str],
+        status: str,
+        error: str = "",
+        *,
+        retry: bool = False,
     ) -> TaskRecord | None:
         """Move a task in one of the `expected` statuses to `status`; None if it was not.
 
-        Terminal statuses stamp completed_at. Going back to pending is a retry: the attempt
-        counter goes up and the previous assignee and result are cleared.
+        Terminal statuses stamp completed_at, others started_at (once). A retry counts an attempt
+        and clears the previous result; a retry back to pending also drops the assignee so that
+        the task can be claimed afresh.
         """
         now = now_s()
-        if status == PENDING:
-            sets = "attempt = attempt + 1, assigned_to = '', started_at = 0, completed_at = 0"
-        elif status in TERMINAL:
-            sets = f"completed_at = {now}"
+        if status in TERMINAL:
+            sets = [f"completed_at = {now}"]
+        elif status == PENDING:
+            sets = ["assigned_to = ''", "started_at = 0"]
         else:
-            sets = f"started_at = CASE started_at WHEN 0 THEN {now} ELSE started_at END"
+            sets = [f"started_at = CASE started_at WHEN 0 THEN {now} ELSE started_at END"]
+        if retry:
+            sets += ["attempt = attempt + 1", "completed_at = 0"]
         with self._db.transaction() as conn:
             cur = conn.execute(
-                f"UPDATE tasks SET status = ?, error = ?, {sets} WHERE task_id = ?"
+                f"UPDATE tasks SET status = ?, error = ?, {', '.join(sets)} WHERE task_id = ?"
                 f" AND status IN ({', '.join('?' * len(expected))})",
                 (status, error, task_id, *expected),
             )

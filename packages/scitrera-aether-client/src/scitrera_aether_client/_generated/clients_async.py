@@ -14,9 +14,10 @@ from scitrera_aether_client._core.validation import (
     encode_metric,
     short_uuid,
 )
-from scitrera_aether_client._generated import topics
 from scitrera_aether_client.client_async import BaseAsyncAetherClient
 from scitrera_aether_client.proto import aether_pb2
+
+from . import topics
 
 __all__ = [
     "AsyncAgentClient",

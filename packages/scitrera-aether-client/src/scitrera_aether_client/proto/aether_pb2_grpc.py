@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import grpc
+
 from scitrera_aether_client.proto import aether_pb2
 
 SERVICE_NAME = "aether.v1.AetherGateway"

@@ -1,0 +1,25 @@
+"""Rewrite the committed goldens from the mini fixture: `python generator/tests/regen_goldens.py`."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from helpers import GOLDEN, render_fixture  # noqa: E402
+
+
+def main() -> None:
+    if GOLDEN.exists():
+        shutil.rmtree(GOLDEN)
+    for rel, text in render_fixture().items():
+        target = GOLDEN / rel.removeprefix("pkg/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    print(f"goldens rewritten under {GOLDEN}")
+
+
+if __name__ == "__main__":
+    main()
