@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+
 from aether_gateway.config import GatewayConfig
 from aether_gateway.embedded import EmbeddedGateway, run_gateway
 

@@ -1,4 +1,7 @@
-"""Rewrite the committed goldens from the mini fixture: `python generator/tests/regen_goldens.py`."""
+"""Rewrite the committed goldens from the mini fixture.
+
+Run: python generator/tests/regen_goldens.py
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from helpers import GOLDEN, render_fixture  # noqa: E402
+from helpers import GOLDEN, render_fixture
 
 
 def main() -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from aether_gateway.config import GatewayConfig
-from aether_gateway.embedded import EmbeddedGateway
 from helpers import FIXTURE, render_fixture
 
+from aether_gateway.config import GatewayConfig
+from aether_gateway.embedded import EmbeddedGateway
 from scitrera_aether_client.proto import aether_pb2
 
 
@@ -37,9 +37,13 @@ def probe_sdk(tmp_path: Path) -> dict[str, ModuleType]:
     return _import_generated(tmp_path, (FIXTURE / "principals.yaml").read_text(), "probe_sdk_a")
 
 
-async def test_new_principal_from_yaml_talks_through_the_gateway(probe_sdk: dict[str, ModuleType]) -> None:
+async def test_new_principal_from_yaml_talks_through_the_gateway(
+    probe_sdk: dict[str, ModuleType],
+) -> None:
     table = probe_sdk["principals"]
-    config = GatewayConfig(dev_mode=True, principals=table.BY_ARM, prefixes=probe_sdk["topics"].VALID_PREFIXES)
+    config = GatewayConfig(
+        dev_mode=True, principals=table.BY_ARM, prefixes=probe_sdk["topics"].VALID_PREFIXES
+    )
     async with EmbeddedGateway(config) as gateway:
         clients = probe_sdk["clients_async"]
         one, two = clients.AsyncProbeClient("lab", "one"), clients.AsyncProbeClient("lab", "two")
@@ -57,7 +61,9 @@ async def test_new_principal_from_yaml_talks_through_the_gateway(probe_sdk: dict
 
 async def test_the_permission_table_comes_from_the_yaml(probe_sdk: dict[str, ModuleType]) -> None:
     table = probe_sdk["principals"]
-    config = GatewayConfig(dev_mode=True, principals=table.BY_ARM, prefixes=probe_sdk["topics"].VALID_PREFIXES)
+    config = GatewayConfig(
+        dev_mode=True, principals=table.BY_ARM, prefixes=probe_sdk["topics"].VALID_PREFIXES
+    )
     async with EmbeddedGateway(config) as gateway:
         clients = probe_sdk["clients_async"]
         probe = clients.AsyncProbeClient("lab", "three")

@@ -1,9 +1,9 @@
-"""Golden tier: the mini fixture renders byte-for-byte to the committed goldens, which type-check."""
+"""Golden tier: the mini fixture renders to the committed goldens."""
 
 from __future__ import annotations
 
 import pytest
-from helpers import GOLDEN, REPO, render_fixture
+from helpers import GOLDEN, render_fixture
 
 
 def test_rendering_matches_committed_goldens() -> None:

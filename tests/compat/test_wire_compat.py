@@ -10,8 +10,9 @@ Every message (nested ones and map entries included), field, enum, enum value an
 that we declare must exist in the reference with the same number, type, label, referenced type,
 oneof membership, presence and map-ness. Things the reference has and we omit are fine.
 
-Outside the compat env (our SDK installed instead of the reference) the comparison is skipped,
-unless ``AETHER_COMPAT_REQUIRED`` is set, in which case it fails; the self-tests always run.
+Outside the compat env (our SDK installed instead of the reference) the comparison is skipped; it
+fails instead when run with tests/compat/pytest.ini (as tox -e compat does) or with
+``AETHER_COMPAT_REQUIRED`` set. The self-tests, which prove the comparison can fail, always run.
 """
 
 from __future__ import annotations
@@ -221,7 +222,7 @@ def ours(tmp_path_factory: pytest.TempPathFactory) -> FileProto:
     return compile_schema(tmp_path_factory.mktemp("descriptors"))
 
 
-def _require_reference() -> None:
+def _require_reference(config: pytest.Config) -> None:
     try:
         installed: str | None = importlib.metadata.version(REFERENCE_DIST)
     except importlib.metadata.PackageNotFoundError:
@@ -232,13 +233,17 @@ def _require_reference() -> None:
         f"needs the published {REFERENCE_DIST}=={REFERENCE_VERSION} instead of our SDK "
         f"(found {installed}); run: tox -e compat"
     )
-    if os.environ.get(REQUIRED_ENV):
+    # Under the compat env's own ini file a missing reference is an error, never a silent skip.
+    compat_ini = Path(__file__).with_name("pytest.ini")
+    if os.environ.get(REQUIRED_ENV) or config.inipath == compat_ini:
         pytest.fail(reason)
     pytest.skip(reason)
 
 
-def test_schema_matches_the_published_descriptors(ours: FileProto) -> None:
-    _require_reference()
+def test_schema_matches_the_published_descriptors(
+    ours: FileProto, pytestconfig: pytest.Config
+) -> None:
+    _require_reference(pytestconfig)
     report = compare_files(ours, reference_descriptor())
     print(f"\nwire compat vs {REFERENCE_DIST} {REFERENCE_VERSION}: {report.summary()}")
     for line in report.mismatches:

@@ -6,6 +6,7 @@ import asyncio
 import queue
 
 import pytest
+
 from aether_gateway.embedded import EmbeddedGateway
 from scitrera_aether_client import (
     CHAT,

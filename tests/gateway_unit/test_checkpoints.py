@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from aether_gateway.context import Caller
 from aether_gateway.handlers.checkpoints import handle_checkpoint
 from aether_gateway.store.checkpoints import CheckpointStore

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from aether_gateway.context import Caller
 from aether_gateway.handlers import kv as kv_handler
 from aether_gateway.handlers.kv import handle_kv, snapshot_exclusive

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from aether_gateway.store.db import Database
 from aether_gateway.store.kv import KVStore, _prefix_end
 

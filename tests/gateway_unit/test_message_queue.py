@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+
 from aether_gateway.store.db import Database
 from aether_gateway.store.queue import MessageQueue
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+
 from scitrera_aether_client._core.backoff import Backoff, RetryBudget
 from scitrera_aether_client.exceptions import InvalidArgumentError
 

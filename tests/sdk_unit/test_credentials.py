@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from scitrera_aether_client.credentials import Credentials
 from scitrera_aether_client.exceptions import InvalidArgumentError
 

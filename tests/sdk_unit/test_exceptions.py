@@ -6,6 +6,7 @@ import builtins
 
 import grpc
 import pytest
+
 from scitrera_aether_client import exceptions as exc
 from scitrera_aether_client.proto import aether_pb2
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import grpc
 import pytest
 from cryptography import x509
+
 from scitrera_aether_client._core.tls import (
     ENV_CA_CERT,
     ENV_CLIENT_CERT,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from scitrera_aether_client._core import validation as v
 from scitrera_aether_client.exceptions import InvalidArgumentError, InvalidPayloadTypeError
 from scitrera_aether_client.proto import aether_pb2

@@ -1,4 +1,4 @@
-"""aether-codegen: generates the typed layer of the Aether SDK from the proto and principals.yaml."""
+"""aether-codegen: generates the typed layer of the Aether SDK from the schema."""
 
 __version__ = "0.1.0"
 

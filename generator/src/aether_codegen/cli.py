@@ -33,7 +33,9 @@ def render_repo(root: Path) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aether-codegen", description=__doc__)
-    parser.add_argument("--root", type=Path, default=None, help="repository root (default: search upward)")
+    parser.add_argument(
+        "--root", type=Path, default=None, help="repository root (default: search upward)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("generate", help="regenerate the SDK's generated files")
     sub.add_parser("check", help="exit non-zero and list stale files if the tree is out of date")
@@ -54,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     stale = check_tree(root, files)
     if stale:
-        print("aether-codegen: generated files are stale; run `aether-codegen generate`:", file=sys.stderr)
+        print(
+            "aether-codegen: generated files are stale; run `aether-codegen generate`:",
+            file=sys.stderr,
+        )
         for rel in stale:
             print(f"  {rel}", file=sys.stderr)
         return 1

@@ -28,8 +28,12 @@ def load_spec(spec_path: Path, schema_path: Path, text: str | None = None) -> di
     schema = json.loads(schema_path.read_text())
     validator = jsonschema.Draft202012Validator(schema)
     problems = [
-        Problem(name, _dotted(err.absolute_path), _explain(err), _line_of(root_node, err.absolute_path))
-        for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+        Problem(
+            name, _dotted(err.absolute_path), _explain(err), _line_of(root_node, err.absolute_path)
+        )
+        for err in sorted(
+            validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
+        )
     ]
     if problems:
         raise SpecError(problems)

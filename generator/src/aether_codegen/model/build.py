@@ -1,4 +1,4 @@
-"""Turn the compiled proto and the validated spec into the frozen Model, checking cross-references."""
+"""Build the frozen Model from the compiled proto and the validated spec; check cross-references."""
 
 from __future__ import annotations
 
@@ -209,7 +209,9 @@ def _helpers(
         params = []
         for i, p in enumerate(raw["params"]):
             pname, pdefault = (p, None) if isinstance(p, str) else (p["name"], p.get("default"))
-            default = None if pdefault is None and not isinstance(p, dict) else _py_default(pdefault)
+            default = (
+                None if pdefault is None and not isinstance(p, dict) else _py_default(pdefault)
+            )
             if isinstance(p, dict) and "default" not in p:
                 default = None
             if pname == "message_type":
@@ -274,19 +276,27 @@ def _principal(
     ident = raw["identity"]
     arms = _oneof_arms(messages["InitConnection"], "client_type")
     if ident["arm"] not in arms:
-        check.add([*path, "identity", "arm"], f"InitConnection has no identity arm {ident['arm']!r}")
+        check.add(
+            [*path, "identity", "arm"], f"InitConnection has no identity arm {ident['arm']!r}"
+        )
     elif arms[ident["arm"]] != ident["message"]:
         check.add(
             [*path, "identity", "message"],
             f"arm {ident['arm']!r} carries {arms[ident['arm']]}, not {ident['message']}",
         )
-    id_fields = {f.name for f in messages[ident["message"]].field} if ident["message"] in messages else set()
+    id_fields = (
+        {f.name for f in messages[ident["message"]].field}
+        if ident["message"] in messages
+        else set()
+    )
     params = []
-    for i, p in enumerate(ident["params"]):
-        p = {"name": p} if isinstance(p, str) else p
+    for i, raw_param in enumerate(ident["params"]):
+        p = {"name": raw_param} if isinstance(raw_param, str) else raw_param
         field = p.get("field", p["name"])
         if id_fields and field not in id_fields:
-            check.add([*path, "identity", "params", i], f"{ident['message']} has no field {field!r}")
+            check.add(
+                [*path, "identity", "params", i], f"{ident['message']} has no field {field!r}"
+            )
         py_type = p.get("type", "str")
         params.append(
             IdentityParam(
@@ -318,10 +328,16 @@ def _principal(
             continue
         bound.append(_bind_helper(helpers[name], ref, extra.get(name, [])))
     lock_key = topic(raw["lock_key"], "lock_key")
-    enum_values = {v.name: v.number for v in enums["PrincipalType"].value} if "PrincipalType" in enums else {}
+    enum_values = (
+        {v.name: v.number for v in enums["PrincipalType"].value} if "PrincipalType" in enums else {}
+    )
     if raw["enum"] not in enum_values:
         check.add([*path, "enum"], f"PrincipalType has no value {raw['enum']!r}")
-    id_order = tuple(f.name for f in messages[ident["message"]].field) if ident["message"] in messages else ()
+    id_order = (
+        tuple(f.name for f in messages[ident["message"]].field)
+        if ident["message"] in messages
+        else ()
+    )
     return Principal(
         key=key,
         class_name=raw["class"],
@@ -337,7 +353,9 @@ def _principal(
         lock_key=lock_key or Topic("invalid", "", ()),
         pooled_topic=topic(raw.get("pooled_topic"), "pooled_topic"),
         pooled_subscriptions=tuple(
-            t for i, n in enumerate(raw.get("pooled_subscriptions", [])) if (t := topic(n, "pooled_subscriptions", i))
+            t
+            for i, n in enumerate(raw.get("pooled_subscriptions", []))
+            if (t := topic(n, "pooled_subscriptions", i))
         ),
         subscriptions=tuple(
             t for i, n in enumerate(raw["subscriptions"]) if (t := topic(n, "subscriptions", i))
@@ -358,11 +376,16 @@ def _principal(
 
 def _bind_helper(helper: Helper, ref: str | dict[str, Any], extra: list[str]) -> Helper:
     """Apply a principal's per-helper overrides (default message type, extra parameters)."""
-    mt = helper.message_type if isinstance(ref, str) else ref.get("message_type", helper.message_type)
-    params = tuple(
-        Param(p.name, p.py_type, mt, p.kind) if p.kind == "message_type" else p for p in helper.params
+    mt = (
+        helper.message_type
+        if isinstance(ref, str)
+        else ref.get("message_type", helper.message_type)
     )
-    params += tuple(Param(n, *_PAYLOAD_KINDS[n], n) for n in extra)  # type: ignore[arg-type]
+    params = tuple(
+        Param(p.name, p.py_type, mt, p.kind) if p.kind == "message_type" else p
+        for p in helper.params
+    )
+    params += tuple(Param(n, *_PAYLOAD_KINDS[n], n) for n in extra)
     return Helper(helper.name, helper.doc, helper.topic, params, mt, helper.variants)
 
 
@@ -372,7 +395,9 @@ def _check_unique(principals: tuple[Principal, ...], check: _Checker) -> None:
         for p in principals:
             value = getattr(p, attr)
             if value in seen:
-                check.add(["principals", p.key], f"{attr} {value!r} is already used by {seen[value]!r}")
+                check.add(
+                    ["principals", p.key], f"{attr} {value!r} is already used by {seen[value]!r}"
+                )
             seen[value] = p.key
 
 

@@ -8,13 +8,29 @@ import sys
 # Pinned: a different ruff could format differently and make the committed tree look stale.
 RUFF_VERSION = "0.17.6"
 LINE_LENGTH = "100"
+# The repository's isort setting, so generated imports sort the way `ruff check .` expects.
+FIRST_PARTY = (
+    'lint.isort.known-first-party = ["scitrera_aether_client", "aether_gateway", "aether_codegen"]'
+)
 
 
 def ruff_format(path: str, source: str) -> str:
-    """Sort imports and format one file; on failure, show the unformatted text to debug the template."""
+    """Sort imports and `__all__`, then format; on failure show the text to debug the template."""
     base = [sys.executable, "-m", "ruff"]
-    common = ["--isolated", "--line-length", LINE_LENGTH, "--stdin-filename", path]
-    fixed = _run([*base, "check", "--select", "I,F401", "--fix-only", "--exit-zero", *common, "-"], source, path)
+    common = [
+        "--isolated",
+        "--line-length",
+        LINE_LENGTH,
+        "--config",
+        FIRST_PARTY,
+        "--stdin-filename",
+        path,
+    ]
+    fixed = _run(
+        [*base, "check", "--select", "I,F401,RUF022", "--fix-only", "--exit-zero", *common, "-"],
+        source,
+        path,
+    )
     return _run([*base, "format", *common, "-"], fixed, path)
 
 

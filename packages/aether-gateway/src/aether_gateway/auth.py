@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import grpc
-from scitrera_aether_client.proto import aether_pb2
 
 from aether_gateway.identity import ResolvedIdentity
 from aether_gateway.store.tokens import TokenStore, bind_check
+from scitrera_aether_client.proto import aether_pb2
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,9 @@ def admit(
     if key:
         record = tokens.authenticate(key)
         if record is None:
-            raise Refused(grpc.StatusCode.UNAUTHENTICATED, "credential authentication failed: invalid API key")
+            raise Refused(
+                grpc.StatusCode.UNAUTHENTICATED, "credential authentication failed: invalid API key"
+            )
         problem = bind_check(
             record, who.principal.type_name, who.workspace, who.fields.get("user_id", "")
         )
@@ -41,7 +43,9 @@ def admit(
         scopes = tuple(record.scopes)
         return Admission(is_admin="admin" in scopes, scopes=scopes)
     if creds.get("token") or creds.get("task_token"):
-        raise Refused(grpc.StatusCode.UNAUTHENTICATED, "invalid or revoked token: unknown task token")
+        raise Refused(
+            grpc.StatusCode.UNAUTHENTICATED, "invalid or revoked token: unknown task token"
+        )
     if creds.get("authorization") or creds.get("bearer_token") or creds.get("session_token"):
         raise Refused(
             grpc.StatusCode.UNAUTHENTICATED,
@@ -50,6 +54,7 @@ def admit(
     if who.principal.needs_credentials and not dev_mode:
         raise Refused(
             grpc.StatusCode.UNAUTHENTICATED,
-            f"anonymous connection as {who.principal.type_name} requires a matching API key credential",
+            f"anonymous connection as {who.principal.type_name} "
+            "requires a matching API key credential",
         )
     return Admission(is_admin=dev_mode, scopes=())

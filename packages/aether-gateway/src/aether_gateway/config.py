@@ -19,7 +19,7 @@ class GatewayConfig:
     rate_burst: float = 100_000.0
     server_version: str = "aether-gateway-py/0.1.0"
     max_message_bytes: int = 16 << 20  # gRPC frame cap; above the proxy's 8 MiB inline body
-    # The principal table (by InitConnection arm) and topic prefixes, generated from principals.yaml;
-    # replaceable so a gateway can serve a freshly generated spec (the generator's functional tests).
+    # The principal table (by InitConnection arm) and topic prefixes from principals.yaml;
+    # replaceable so a gateway can serve a freshly generated spec (generator functional tests).
     principals: Mapping[str, PrincipalSpec] = field(default_factory=lambda: BY_ARM)
     prefixes: frozenset[str] = VALID_PREFIXES

@@ -15,12 +15,12 @@ from contextlib import contextmanager
 from types import TracebackType
 
 import grpc
-from scitrera_aether_client.proto import aether_pb2_grpc
 
 from aether_gateway.config import GatewayConfig
 from aether_gateway.server import Gateway
 from aether_gateway.services import Services
 from aether_gateway.store.db import Database
+from scitrera_aether_client.proto import aether_pb2_grpc
 
 log = logging.getLogger("aether_gateway")
 
@@ -124,7 +124,7 @@ def run_gateway(
         asyncio.set_event_loop(loop)
         try:
             loop.run_until_complete(gateway.start())
-        except BaseException as exc:  # noqa: BLE001 - reported to the caller below
+        except BaseException as exc:
             failure.append(exc)
             ready.set()
             return

@@ -3,19 +3,19 @@ is not connected is stored and replayed, in order, when it connects (sheet §3.2
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
-from scitrera_aether_client._generated.principals import PrincipalSpec
-from scitrera_aether_client.proto import aether_pb2
-
 from aether_gateway.context import Caller
 from aether_gateway.session import Outgoing, Session
 from aether_gateway.store.queue import MessageQueue
+from scitrera_aether_client._generated.principals import PrincipalSpec
+from scitrera_aether_client.proto import aether_pb2
 
 log = logging.getLogger("aether_gateway")
-
 
 
 def durable_prefixes(table: Mapping[str, PrincipalSpec]) -> tuple[str, ...]:
@@ -101,7 +101,7 @@ class Hub:
     def _backpressure(self, session: Session, topic: str) -> None:
         log.warning("dropping a %s frame for slow session %s", topic, session.caller.session_id)
 
-    # ------------------------------------------------------------------ the Hub protocol for handlers
+    # ------------------------------------------------------------------ Hub protocol (handlers)
 
     def deliver(self, topic: str, frame: aether_pb2.DownstreamMessage) -> None:
         self.publish(topic, frame)
@@ -131,10 +131,8 @@ def end(session: Session, code: int, details: str) -> None:
     """Ask the session's RPC to finish after the frames already queued."""
     if code and session.end_status is None:
         session.end_status = (code, details)
-    try:
+    with contextlib.suppress(asyncio.QueueFull):  # a full queue still sees `ended` below
         session.queue.put_nowait(None)
-    except Exception:  # noqa: BLE001 - a full queue still sees `ended` below
-        pass
     session.ended.set()
 
 

@@ -37,15 +37,23 @@ class LockTable:
         if held is None:
             last = self._history.get(identity)
             if resume_session_id and last is not None and last.session_id == resume_session_id:
-                state = LockState(session_id, last.initial_connection_unix_ms, last.reconnection_count + 1)
+                state = LockState(
+                    session_id, last.initial_connection_unix_ms, last.reconnection_count + 1
+                )
                 self._locks[identity] = state
-                return Acquired(True, state.initial_connection_unix_ms, state.reconnection_count, "")
+                return Acquired(
+                    True, state.initial_connection_unix_ms, state.reconnection_count, ""
+                )
             self._locks[identity] = LockState(session_id, now, 0)
             return Acquired(False, now, 0, "")
         if resume_session_id and resume_session_id == held.session_id:
-            state = LockState(session_id, held.initial_connection_unix_ms, held.reconnection_count + 1)
+            state = LockState(
+                session_id, held.initial_connection_unix_ms, held.reconnection_count + 1
+            )
             self._locks[identity] = state
-            return Acquired(True, state.initial_connection_unix_ms, state.reconnection_count, held.session_id)
+            return Acquired(
+                True, state.initial_connection_unix_ms, state.reconnection_count, held.session_id
+            )
         raise DuplicateIdentity(identity)
 
     def release(self, identity: str, session_id: str) -> None:

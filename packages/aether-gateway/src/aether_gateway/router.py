@@ -1,21 +1,24 @@
-"""SendMessage routing: topic checks, the principal matrix, payload cap, fan-in and delivery (sheet §3)."""
+"""SendMessage routing: topic checks, principal matrix, payload cap, fan-in, delivery (sheet §3)."""
 
 from __future__ import annotations
 
 import random
 
-from scitrera_aether_client.proto import aether_pb2
-
 from aether_gateway.context import Caller
 from aether_gateway.hub import Hub
+from scitrera_aether_client.proto import aether_pb2
 
 Frames = list[aether_pb2.DownstreamMessage]
 MAX_TOPIC = 256
 
 
-def error(code: str, message: str, request_id: str = "", retryable: bool = False) -> aether_pb2.DownstreamMessage:
+def error(
+    code: str, message: str, request_id: str = "", retryable: bool = False
+) -> aether_pb2.DownstreamMessage:
     return aether_pb2.DownstreamMessage(
-        error=aether_pb2.ErrorResponse(code=code, message=message, request_id=request_id, retryable=retryable)
+        error=aether_pb2.ErrorResponse(
+            code=code, message=message, request_id=request_id, retryable=retryable
+        )
     )
 
 
@@ -46,14 +49,29 @@ class Router:
         elif prefix == "sv" and target.count("::") == 1:
             resolved = self.resolve_service(target)
             if resolved is None:
-                return [error("ERR_SV_UNAVAILABLE", f"no healthy {target} instances available", retryable=True)]
+                return [
+                    error(
+                        "ERR_SV_UNAVAILABLE",
+                        f"no healthy {target} instances available",
+                        retryable=True,
+                    )
+                ]
             target = resolved
         if len(msg.payload) > self.max_payload:
-            return [error("ERR_PAYLOAD_TOO_LARGE", f"payload of {len(msg.payload)} bytes exceeds {self.max_payload}")]
+            return [
+                error(
+                    "ERR_PAYLOAD_TOO_LARGE",
+                    f"payload of {len(msg.payload)} bytes exceeds {self.max_payload}",
+                )
+            ]
         if prefix not in caller.principal.may_send_to:
-            return [error("ERR_PERMISSION_DENIED", f"not authorized to send to topic {msg.target_topic}")]
-        if msg.message_type == aether_pb2.METRIC and (problem := metric_problem(msg.payload)):
-            return [error(problem[0], problem[1])]
+            return [
+                error(
+                    "ERR_PERMISSION_DENIED", f"not authorized to send to topic {msg.target_topic}"
+                )
+            ]
+        if msg.message_type == aether_pb2.METRIC and (bad := metric_problem(msg.payload)):
+            return [error(bad[0], bad[1])]
         incoming = aether_pb2.IncomingMessage(
             source_topic=caller.topic, payload=msg.payload, message_type=msg.message_type
         )
@@ -72,7 +90,7 @@ def metric_problem(payload: bytes) -> tuple[str, str] | None:
 
     try:
         metric = aether_pb2.Metric.FromString(payload)
-    except Exception:  # noqa: BLE001 - any decode failure is the same error to the sender
+    except Exception:
         return ("ERR_METRIC_INVALID", "payload is not a serialized Metric")
     if not metric.entries:
         return ("ERR_METRIC_EMPTY", "metric has no entries")

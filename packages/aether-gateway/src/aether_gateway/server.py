@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import grpc
-from scitrera_aether_client.proto import aether_pb2, aether_pb2_grpc
 
 from aether_gateway.auth import Refused, admit
 from aether_gateway.config import GatewayConfig
@@ -21,6 +20,7 @@ from aether_gateway.locks import DuplicateIdentity, LockTable
 from aether_gateway.router import Router, error
 from aether_gateway.services import Services
 from aether_gateway.session import Outgoing, Session
+from scitrera_aether_client.proto import aether_pb2, aether_pb2_grpc
 
 log = logging.getLogger("aether_gateway")
 Down = aether_pb2.DownstreamMessage
@@ -28,7 +28,7 @@ Handler = Callable[[Caller, Any], list[Down]]
 
 
 class TokenBucket:
-    """Per-session flood control: a sender above its rate gets ERR_RATE_LIMITED, others unaffected."""
+    """Per-session flood control: a sender over its rate gets ERR_RATE_LIMITED; others carry on."""
 
     def __init__(self, rate: float, burst: float) -> None:
         self.rate, self.burst = rate, burst
@@ -52,23 +52,29 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         self.router = Router(self.hub, config.max_payload, config.prefixes)
         self.locks = LockTable()
         self.started = time.time()
-        self.handlers: dict[str, Handler] = {"send": lambda c, m: self.router.route(c, m)}
+        self.handlers: dict[str, Handler] = {"send": self.router.route}
         self.handlers.update(services.handlers())
         self.handlers["switch_workspace"] = self._switch_workspace
 
     # ------------------------------------------------------------------ the RPC
 
-    async def Connect(  # noqa: N802 - the gRPC method name
+    async def Connect(
         self, request_iterator: AsyncIterator[aether_pb2.UpstreamMessage], context: Any
     ) -> AsyncIterator[Down]:
         try:
-            first = await asyncio.wait_for(anext(aiter(request_iterator)), self.config.init_timeout_s)
+            first = await asyncio.wait_for(
+                anext(aiter(request_iterator)), self.config.init_timeout_s
+            )
         except TimeoutError:
-            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "timeout waiting for InitConnection")
+            await context.abort(
+                grpc.StatusCode.DEADLINE_EXCEEDED, "timeout waiting for InitConnection"
+            )
         except StopAsyncIteration:
             return
         if first.WhichOneof("payload") != "init":
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "first message must be InitConnection")
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, "first message must be InitConnection"
+            )
         session = await self._handshake(first.init, context)
         reader = asyncio.create_task(self._read(session, request_iterator))
         try:
@@ -136,7 +142,9 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         log.info("connect %s session=%s resumed=%s", caller.identity, session_id, lock.resumed)
         return session
 
-    def _welcome(self, session: Session, pooled: bool, fields: dict[str, str] | Any, lock: Any) -> None:
+    def _welcome(
+        self, session: Session, pooled: bool, fields: dict[str, str] | Any, lock: Any
+    ) -> None:
         """Ack first, then the snapshot and queued assignments, then replay of stored messages."""
         caller = session.caller
         ack = aether_pb2.ConnectionAck(
@@ -170,14 +178,20 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         self.services.on_disconnect(session.caller)
         log.info("disconnect %s session=%s", session.caller.identity, session.caller.session_id)
 
-    async def _read(self, session: Session, frames: AsyncIterator[aether_pb2.UpstreamMessage]) -> None:
+    async def _read(
+        self, session: Session, frames: AsyncIterator[aether_pb2.UpstreamMessage]
+    ) -> None:
         bucket = TokenBucket(self.config.rate_per_s, self.config.rate_burst)
         caller = session.caller
         try:
             async for frame in frames:
                 arm = frame.WhichOneof("payload")
                 if arm == "init":
-                    end(session, grpc.StatusCode.INVALID_ARGUMENT.value[0], "InitConnection already sent")
+                    end(
+                        session,
+                        grpc.StatusCode.INVALID_ARGUMENT.value[0],
+                        "InitConnection already sent",
+                    )
                     return
                 if not bucket.take():
                     session.push(Outgoing(_rate_limited(frame, arm)))
@@ -190,7 +204,9 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
             log.exception("reader of %s failed", caller.identity)
         end(session, 0, "")
 
-    def _handle(self, caller: Caller, frame: aether_pb2.UpstreamMessage, arm: str | None) -> list[Down]:
+    def _handle(
+        self, caller: Caller, frame: aether_pb2.UpstreamMessage, arm: str | None
+    ) -> list[Down]:
         handler = self.handlers.get(arm or "")
         body = getattr(frame, arm) if arm else None
         if handler is None:
@@ -217,7 +233,9 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         templates = caller.principal.workspace_subscriptions
         if caller.workspace:
             for t in templates:
-                self.hub.unsubscribe(session, t.format(**{**caller.fields, "workspace": caller.workspace}))
+                self.hub.unsubscribe(
+                    session, t.format(**{**caller.fields, "workspace": caller.workspace})
+                )
         caller.workspace = new
         for t in templates:
             topic = t.format(**{**caller.fields, "workspace": new})
@@ -227,7 +245,9 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
 
     async def shutdown(self) -> None:
         """Tell every session the server is going away (GRACEFUL_DISCONNECT), then end them."""
-        signal = aether_pb2.Signal(type=aether_pb2.Signal.GRACEFUL_DISCONNECT, reason="server shutting down")
+        signal = aether_pb2.Signal(
+            type=aether_pb2.Signal.GRACEFUL_DISCONNECT, reason="server shutting down"
+        )
         for session in list(self.hub.by_id.values()):
             session.push(Outgoing(Down(signal=signal)))
             end(session, grpc.StatusCode.UNAVAILABLE.value[0], "server shutting down")

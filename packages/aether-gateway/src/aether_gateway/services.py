@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from scitrera_aether_client.proto import aether_pb2
-
 from aether_gateway.config import GatewayConfig
 from aether_gateway.context import Caller
 from aether_gateway.handlers.acl import handle_acl_op
@@ -21,6 +19,7 @@ from aether_gateway.store.db import Database
 from aether_gateway.store.kv import KVStore
 from aether_gateway.store.queue import MessageQueue
 from aether_gateway.store.tokens import TokenStore
+from scitrera_aether_client.proto import aether_pb2
 
 Down = aether_pb2.DownstreamMessage
 Handler = Callable[[Caller, Any], list[Down]]

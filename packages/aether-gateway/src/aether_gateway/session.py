@@ -6,9 +6,8 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from scitrera_aether_client.proto import aether_pb2
-
 from aether_gateway.context import Caller
+from scitrera_aether_client.proto import aether_pb2
 
 Ack = Callable[[], None]
 OUTBOUND_LIMIT = 8192
@@ -24,10 +23,14 @@ class Outgoing:
 @dataclass(eq=False)  # sessions are compared and hashed by identity
 class Session:
     caller: Caller
-    queue: asyncio.Queue[Outgoing | None] = field(default_factory=lambda: asyncio.Queue(OUTBOUND_LIMIT))
+    queue: asyncio.Queue[Outgoing | None] = field(
+        default_factory=lambda: asyncio.Queue(OUTBOUND_LIMIT)
+    )
     topics: set[str] = field(default_factory=set)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
-    end_status: tuple[int, str] | None = None  # (grpc status code value, details) to end the RPC with
+    end_status: tuple[int, str] | None = (
+        None  # (grpc status code value, details) to end the RPC with
+    )
 
     def push(self, item: Outgoing) -> bool:
         """Queue a frame without waiting; False when the session is too far behind."""

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from scitrera_aether_client._core import ops
 from scitrera_aether_client._core.admin_ops import session_disconnect, session_get, session_list
@@ -35,6 +35,7 @@ KV = aether_pb2.KVOperation
 CP = aether_pb2.CheckpointOperation
 TO = aether_pb2.TaskOperation
 Auth = aether_pb2.AuthorizationContext | None
+R = TypeVar("R")
 
 
 class _RequestQueue:
@@ -116,10 +117,14 @@ class BaseAetherClient(CallbackSlots):
         self._callbacks.submit(_call_logged, callback, args)
 
     def _request(
-        self, frame: aether_pb2.UpstreamMessage, arm: str, timeout: float, idempotent: bool = False
-    ) -> Any:
+        self,
+        frame: aether_pb2.UpstreamMessage,
+        expect: type[R],
+        timeout: float,
+        idempotent: bool = False,
+    ) -> R | None:
         check_timeout("timeout", timeout)
-        return run_sync(self._conn.request(frame, arm, timeout, idempotent=idempotent))
+        return run_sync(self._conn.request(frame, expect, timeout, idempotent=idempotent))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -132,7 +137,11 @@ class BaseAetherClient(CallbackSlots):
         return self._conn.channel
 
     def connect(self, target: str = "localhost:50051") -> None:
-        """Connect and complete the handshake; raises AuthenticationError, DuplicateIdentityError, ..."""
+        """Connect and complete the handshake.
+
+        Raises AuthenticationError, PermissionDeniedError, DuplicateIdentityError,
+        InvalidArgumentError at once, or ReconnectionError after the retry budget.
+        """
         check_topic("target", target)
         background_loop()
         run_sync(self._conn.connect(target))
@@ -249,7 +258,8 @@ class BaseAetherClient(CallbackSlots):
             )
         )
 
-    # ------------------------------------------------------------------ KV (fire-and-forget; results via on_kv_response)
+    # ------------------------------------------------------------------ KV
+    # The reference's sync KV calls are fire-and-forget: results arrive via on_kv_response.
 
     def kv_get(
         self, key: str, scope: str = "global", user_id: str = "", workspace: str = ""
@@ -325,7 +335,9 @@ class BaseAetherClient(CallbackSlots):
         timeout: float = 5.0,
     ) -> aether_pb2.KVResponse | None:
         """Blocking GET (an addition: the reference had only the callback form)."""
-        return self._request(ops.kv(KV.GET, key, scope, user_id, workspace), "kv", timeout, True)  # type: ignore[no-any-return]
+        return self._request(
+            ops.kv(KV.GET, key, scope, user_id, workspace), aether_pb2.KVResponse, timeout, True
+        )
 
     def kv_put_sync(
         self,
@@ -339,8 +351,10 @@ class BaseAetherClient(CallbackSlots):
     ) -> aether_pb2.KVResponse | None:
         """Blocking PUT that returns the gateway's confirmation."""
         return self._request(
-            ops.kv(KV.PUT, key, scope, user_id, workspace, value=value, ttl=ttl), "kv", timeout
-        )  # type: ignore[no-any-return]
+            ops.kv(KV.PUT, key, scope, user_id, workspace, value=value, ttl=ttl),
+            aether_pb2.KVResponse,
+            timeout,
+        )
 
     def kv_list_sync(
         self,
@@ -354,10 +368,10 @@ class BaseAetherClient(CallbackSlots):
     ) -> aether_pb2.KVResponse | None:
         return self._request(
             ops.kv(KV.LIST, key_prefix, scope, user_id, workspace, limit=limit, cursor=cursor),
-            "kv",
+            aether_pb2.KVResponse,
             timeout,
             True,
-        )  # type: ignore[no-any-return]
+        )
 
     def kv_delete_sync(
         self,
@@ -367,7 +381,9 @@ class BaseAetherClient(CallbackSlots):
         workspace: str = "",
         timeout: float = 5.0,
     ) -> aether_pb2.KVResponse | None:
-        return self._request(ops.kv(KV.DELETE, key, scope, user_id, workspace), "kv", timeout)  # type: ignore[no-any-return]
+        return self._request(
+            ops.kv(KV.DELETE, key, scope, user_id, workspace), aether_pb2.KVResponse, timeout
+        )
 
     # ------------------------------------------------------------------ checkpoints
 
@@ -386,20 +402,24 @@ class BaseAetherClient(CallbackSlots):
     def checkpoint_save_sync(
         self, data: bytes, key: str = "", ttl: int = -1, timeout: float = 5.0
     ) -> aether_pb2.CheckpointResponse | None:
-        return self._request(ops.checkpoint(CP.SAVE, key, data, ttl), "checkpoint", timeout)  # type: ignore[no-any-return]
+        return self._request(
+            ops.checkpoint(CP.SAVE, key, data, ttl), aether_pb2.CheckpointResponse, timeout
+        )
 
     def checkpoint_load_sync(
         self, key: str = "", timeout: float = 5.0
     ) -> aether_pb2.CheckpointResponse | None:
-        return self._request(ops.checkpoint(CP.LOAD, key), "checkpoint", timeout, True)  # type: ignore[no-any-return]
+        return self._request(
+            ops.checkpoint(CP.LOAD, key), aether_pb2.CheckpointResponse, timeout, True
+        )
 
     def checkpoint_delete_sync(
         self, key: str = "", timeout: float = 5.0
     ) -> aether_pb2.CheckpointResponse | None:
-        return self._request(ops.checkpoint(CP.DELETE, key), "checkpoint", timeout)  # type: ignore[no-any-return]
+        return self._request(ops.checkpoint(CP.DELETE, key), aether_pb2.CheckpointResponse, timeout)
 
     def checkpoint_list_sync(self, timeout: float = 5.0) -> aether_pb2.CheckpointResponse | None:
-        return self._request(ops.checkpoint(CP.LIST), "checkpoint", timeout, True)  # type: ignore[no-any-return]
+        return self._request(ops.checkpoint(CP.LIST), aether_pb2.CheckpointResponse, timeout, True)
 
     # ------------------------------------------------------------------ tasks
 
@@ -468,7 +488,7 @@ class BaseAetherClient(CallbackSlots):
             retry_policy=retry_policy,
             parent_task_id=parent_task_id,
         )
-        return self._request(frame, "create_task", timeout)  # type: ignore[no-any-return]
+        return self._request(frame, aether_pb2.CreateTaskResponse, timeout)
 
     def query_tasks(
         self,
@@ -481,70 +501,80 @@ class BaseAetherClient(CallbackSlots):
         timeout: float = 10.0,
     ) -> aether_pb2.TaskQueryResponse | None:
         frame = ops.task_query_list(workspace, status, statuses, task_type, limit, offset)
-        return self._request(frame, "task_query", timeout, True)  # type: ignore[no-any-return]
+        return self._request(frame, aether_pb2.TaskQueryResponse, timeout, True)
 
     def get_task(self, task_id: str, timeout: float = 10.0) -> aether_pb2.TaskQueryResponse | None:
-        return self._request(ops.task_query_get(task_id), "task_query", timeout, True)  # type: ignore[no-any-return]
+        return self._request(
+            ops.task_query_get(task_id), aether_pb2.TaskQueryResponse, timeout, True
+        )
 
     def cancel_task(
         self, task_id: str, reason: str = "", timeout: float = 10.0
     ) -> aether_pb2.TaskOperationResponse | None:
-        return self._request(ops.task_op(TO.CANCEL, task_id, reason), "task_op", timeout)  # type: ignore[no-any-return]
+        return self._request(
+            ops.task_op(TO.CANCEL, task_id, reason), aether_pb2.TaskOperationResponse, timeout
+        )
 
     def complete_task(
         self, task_id: str, reason: str = "", timeout: float = 10.0
     ) -> aether_pb2.TaskOperationResponse | None:
-        return self._request(ops.task_op(TO.COMPLETE, task_id, reason), "task_op", timeout)  # type: ignore[no-any-return]
+        return self._request(
+            ops.task_op(TO.COMPLETE, task_id, reason), aether_pb2.TaskOperationResponse, timeout
+        )
 
     def fail_task(
         self, task_id: str, reason: str = "", timeout: float = 10.0
     ) -> aether_pb2.TaskOperationResponse | None:
-        return self._request(ops.task_op(TO.FAIL, task_id, reason), "task_op", timeout)  # type: ignore[no-any-return]
+        return self._request(
+            ops.task_op(TO.FAIL, task_id, reason), aether_pb2.TaskOperationResponse, timeout
+        )
 
     def retry_task(
         self, task_id: str, reason: str = "", timeout: float = 10.0
     ) -> aether_pb2.TaskOperationResponse | None:
-        return self._request(ops.task_op(TO.RETRY, task_id, reason), "task_op", timeout)  # type: ignore[no-any-return]
+        return self._request(
+            ops.task_op(TO.RETRY, task_id, reason), aether_pb2.TaskOperationResponse, timeout
+        )
 
     # ------------------------------------------------------------------ raw admin primitives
 
-    def _op(self, arm: str, response_arm: str, op: Any, timeout: float) -> Any:
-        return self._request(aether_pb2.UpstreamMessage(**{arm: op}), response_arm, timeout)
+    def _op(self, arm: str, expect: type[R], op: Any, timeout: float) -> R | None:
+        return self._request(aether_pb2.UpstreamMessage(**{arm: op}), expect, timeout)
 
     def workspace_op(
         self, op: aether_pb2.WorkspaceOperation, timeout: float = 10.0
     ) -> aether_pb2.WorkspaceResponse | None:
-        return self._op("workspace_op", "workspace", op, timeout)  # type: ignore[no-any-return]
+        return self._op("workspace_op", aether_pb2.WorkspaceResponse, op, timeout)
 
     def agent_op(
         self, op: aether_pb2.AgentOperation, timeout: float = 10.0
     ) -> aether_pb2.AgentResponse | None:
-        return self._op("agent_op", "agent", op, timeout)  # type: ignore[no-any-return]
+        return self._op("agent_op", aether_pb2.AgentResponse, op, timeout)
 
     def acl_op(
         self, op: aether_pb2.ACLOperation, timeout: float = 10.0
     ) -> aether_pb2.ACLResponse | None:
-        return self._op("acl_op", "acl", op, timeout)  # type: ignore[no-any-return]
+        return self._op("acl_op", aether_pb2.ACLResponse, op, timeout)
 
     def token_op(
         self, op: aether_pb2.TokenOperation, timeout: float = 10.0
     ) -> aether_pb2.TokenResponse | None:
-        return self._op("token_op", "token", op, timeout)  # type: ignore[no-any-return]
+        return self._op("token_op", aether_pb2.TokenResponse, op, timeout)
 
     def session_op(
         self, op: aether_pb2.SessionOperation, timeout: float = 10.0
     ) -> aether_pb2.SessionOperationResponse | None:
-        return self._op("session_op", "session_response", op, timeout)  # type: ignore[no-any-return]
+        return self._op("session_op", aether_pb2.SessionOperationResponse, op, timeout)
 
     def workflow_op(
         self, op: aether_pb2.WorkflowOperation, timeout: float = 10.0
     ) -> aether_pb2.WorkflowResponse | None:
-        return self._op("workflow_op", "workflow_response", op, timeout)  # type: ignore[no-any-return]
+        return self._op("workflow_op", aether_pb2.WorkflowResponse, op, timeout)
 
     def admin_query(
         self, op: aether_pb2.AdminQuery, timeout: float = 10.0
     ) -> aether_pb2.AdminResponse | None:
-        return self._op("admin_query", "admin", op, timeout)  # type: ignore[no-any-return]
+        return self._op("admin_query", aether_pb2.AdminResponse, op, timeout)
 
     def send_workflow_response(self, response: aether_pb2.WorkflowResponse) -> None:
         self._conn.enqueue(aether_pb2.UpstreamMessage(workflow_response=response))

@@ -9,10 +9,11 @@ ErrorResponse raises the mapped exception.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from scitrera_aether_client._core import ops
 from scitrera_aether_client._core.connection import Connection, ConnectionInfo, call_maybe_async
@@ -33,6 +34,7 @@ KV = aether_pb2.KVOperation
 CP = aether_pb2.CheckpointOperation
 TO = aether_pb2.TaskOperation
 Auth = aether_pb2.AuthorizationContext | None
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +71,8 @@ class _CallbackPump:
 
     async def drain(self, timeout: float) -> None:
         if self._queue is not None:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._queue.join(), timeout)
-            except TimeoutError:
-                pass
 
     def stop(self) -> None:
         if self._task is not None:
@@ -146,7 +146,11 @@ class BaseAsyncAetherClient(CallbackSlots):
         return self._conn.channel
 
     async def connect(self, target: str = "localhost:50051") -> None:
-        """Connect and complete the handshake; raises AuthenticationError, DuplicateIdentityError, ..."""
+        """Connect and complete the handshake.
+
+        Raises AuthenticationError, PermissionDeniedError, DuplicateIdentityError,
+        InvalidArgumentError at once, or ReconnectionError after the retry budget.
+        """
         check_topic("target", target)
         await self._conn.connect(target)
 
@@ -157,7 +161,7 @@ class BaseAsyncAetherClient(CallbackSlots):
         self._pump.stop()
 
     async def wait_until_disconnected(self) -> None:
-        """Return once the client is closed or has given up reconnecting (not during a reconnect)."""
+        """Return once the client is closed or gave up reconnecting (not during a reconnect)."""
         await self._conn.wait_closed()
 
     async def __aenter__(self) -> BaseAsyncAetherClient:
@@ -275,8 +279,8 @@ class BaseAsyncAetherClient(CallbackSlots):
     ) -> aether_pb2.KVResponse | None:
         idempotent = frame.kv_op.op in ops.IDEMPOTENT_KV
         return await self._conn.request(
-            frame, "kv", check_timeout("timeout", timeout), idempotent=idempotent
-        )  # type: ignore[no-any-return]
+            frame, aether_pb2.KVResponse, check_timeout("timeout", timeout), idempotent=idempotent
+        )
 
     async def kv_get(
         self,
@@ -494,7 +498,7 @@ class BaseAsyncAetherClient(CallbackSlots):
         timeout: float = 5.0,
         authorization: Auth = None,
     ) -> aether_pb2.KVResponse | None:
-        """Replace the value only if it equals `expected`; on failure `value` holds the current one."""
+        """Replace the value only if it equals `expected`; on failure `value` holds the current."""
         return await self._kv(
             ops.kv(
                 KV.COMPARE_AND_SET,
@@ -533,8 +537,11 @@ class BaseAsyncAetherClient(CallbackSlots):
     ) -> aether_pb2.CheckpointResponse | None:
         idempotent = frame.checkpoint_op.op in ops.IDEMPOTENT_CHECKPOINT
         return await self._conn.request(
-            frame, "checkpoint", check_timeout("timeout", timeout), idempotent=idempotent
-        )  # type: ignore[no-any-return]
+            frame,
+            aether_pb2.CheckpointResponse,
+            check_timeout("timeout", timeout),
+            idempotent=idempotent,
+        )
 
     async def checkpoint_save(
         self, data: bytes, key: str = "", ttl: int = -1, timeout: float = 5.0
@@ -641,7 +648,9 @@ class BaseAsyncAetherClient(CallbackSlots):
             parent_task_id=parent_task_id,
             target_identity=target_identity,
         )
-        return await self._conn.request(frame, "create_task", check_timeout("timeout", timeout))  # type: ignore[no-any-return]
+        return await self._conn.request(
+            frame, aether_pb2.CreateTaskResponse, check_timeout("timeout", timeout)
+        )
 
     async def query_tasks(
         self,
@@ -655,23 +664,25 @@ class BaseAsyncAetherClient(CallbackSlots):
     ) -> aether_pb2.TaskQueryResponse | None:
         frame = ops.task_query_list(workspace, status, statuses, task_type, limit, offset)
         return await self._conn.request(
-            frame, "task_query", check_timeout("timeout", timeout), idempotent=True
-        )  # type: ignore[no-any-return]
+            frame, aether_pb2.TaskQueryResponse, check_timeout("timeout", timeout), idempotent=True
+        )
 
     async def get_task(
         self, task_id: str, timeout: float = 10.0
     ) -> aether_pb2.TaskQueryResponse | None:
         frame = ops.task_query_get(task_id)
         return await self._conn.request(
-            frame, "task_query", check_timeout("timeout", timeout), idempotent=True
-        )  # type: ignore[no-any-return]
+            frame, aether_pb2.TaskQueryResponse, check_timeout("timeout", timeout), idempotent=True
+        )
 
     async def _task_op(
         self, op: int, task_id: str, reason: str, timeout: float
     ) -> aether_pb2.TaskOperationResponse | None:
         return await self._conn.request(
-            ops.task_op(op, task_id, reason), "task_op", check_timeout("timeout", timeout)
-        )  # type: ignore[no-any-return]
+            ops.task_op(op, task_id, reason),
+            aether_pb2.TaskOperationResponse,
+            check_timeout("timeout", timeout),
+        )
 
     async def cancel_task(
         self, task_id: str, reason: str = "", timeout: float = 10.0
@@ -695,44 +706,44 @@ class BaseAsyncAetherClient(CallbackSlots):
 
     # ------------------------------------------------------------------ raw admin primitives
 
-    async def _op(self, arm: str, response_arm: str, op: Any, timeout: float) -> Any:
+    async def _op(self, arm: str, expect: type[R], op: Any, timeout: float) -> R | None:
         frame = aether_pb2.UpstreamMessage(**{arm: op})
-        return await self._conn.request(frame, response_arm, check_timeout("timeout", timeout))
+        return await self._conn.request(frame, expect, check_timeout("timeout", timeout))
 
     async def workspace_op(
         self, op: aether_pb2.WorkspaceOperation, timeout: float = 10.0
     ) -> aether_pb2.WorkspaceResponse | None:
-        return await self._op("workspace_op", "workspace", op, timeout)  # type: ignore[no-any-return]
+        return await self._op("workspace_op", aether_pb2.WorkspaceResponse, op, timeout)
 
     async def agent_op(
         self, op: aether_pb2.AgentOperation, timeout: float = 10.0
     ) -> aether_pb2.AgentResponse | None:
-        return await self._op("agent_op", "agent", op, timeout)  # type: ignore[no-any-return]
+        return await self._op("agent_op", aether_pb2.AgentResponse, op, timeout)
 
     async def acl_op(
         self, op: aether_pb2.ACLOperation, timeout: float = 10.0
     ) -> aether_pb2.ACLResponse | None:
-        return await self._op("acl_op", "acl", op, timeout)  # type: ignore[no-any-return]
+        return await self._op("acl_op", aether_pb2.ACLResponse, op, timeout)
 
     async def token_op(
         self, op: aether_pb2.TokenOperation, timeout: float = 10.0
     ) -> aether_pb2.TokenResponse | None:
-        return await self._op("token_op", "token", op, timeout)  # type: ignore[no-any-return]
+        return await self._op("token_op", aether_pb2.TokenResponse, op, timeout)
 
     async def session_op(
         self, op: aether_pb2.SessionOperation, timeout: float = 10.0
     ) -> aether_pb2.SessionOperationResponse | None:
-        return await self._op("session_op", "session_response", op, timeout)  # type: ignore[no-any-return]
+        return await self._op("session_op", aether_pb2.SessionOperationResponse, op, timeout)
 
     async def workflow_op(
         self, op: aether_pb2.WorkflowOperation, timeout: float = 10.0
     ) -> aether_pb2.WorkflowResponse | None:
-        return await self._op("workflow_op", "workflow_response", op, timeout)  # type: ignore[no-any-return]
+        return await self._op("workflow_op", aether_pb2.WorkflowResponse, op, timeout)
 
     async def admin_query(
         self, op: aether_pb2.AdminQuery, timeout: float = 10.0
     ) -> aether_pb2.AdminResponse | None:
-        return await self._op("admin_query", "admin", op, timeout)  # type: ignore[no-any-return]
+        return await self._op("admin_query", aether_pb2.AdminResponse, op, timeout)
 
     async def send_workflow_response(self, response: aether_pb2.WorkflowResponse) -> None:
         """Workflow engines answer a forwarded WorkflowOperation with this."""

@@ -27,6 +27,7 @@ import builtins
 from typing import Any
 
 import grpc
+
 from scitrera_aether_client.proto import aether_pb2
 
 __all__ = [

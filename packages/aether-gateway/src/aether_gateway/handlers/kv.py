@@ -11,9 +11,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+
 from aether_gateway.context import Caller
 from aether_gateway.store.kv import KVStore
-from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from scitrera_aether_client.proto import aether_pb2
 
 ERR_PERMISSION_DENIED = "ERR_PERMISSION_DENIED"

@@ -142,7 +142,7 @@ class TokenStore:
         where = "" if include_revoked else " WHERE revoked = 0"
         total = self._db.conn.execute(f"SELECT COUNT(*) FROM api_tokens{where}").fetchone()[0]
         rows = self._db.conn.execute(
-            f"SELECT {_COLUMNS} FROM api_tokens{where} ORDER BY created_at, id LIMIT ? OFFSET ?",
+            f"SELECT {_COLUMNS} FROM api_tokens{where} ORDER BY created_at, rowid LIMIT ? OFFSET ?",
             (limit, offset),
         ).fetchall()
         return [_record(r) for r in rows], int(total)

@@ -1,1 +1,1 @@
-"""The hand-written protocol core: I/O-free policy (validation, backoff) and the async connection."""
+"""Hand-written protocol core: I/O-free policy (validation, backoff) and the async connection."""

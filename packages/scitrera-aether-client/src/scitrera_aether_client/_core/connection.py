@@ -15,7 +15,7 @@ import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 
@@ -23,10 +23,15 @@ from scitrera_aether_client import exceptions as exc
 from scitrera_aether_client._core.backoff import Backoff, RetryBudget
 from scitrera_aether_client._core.outbox import Outbox
 from scitrera_aether_client._core.tls import TLSOptions, channel_credentials
-from scitrera_aether_client._generated.dispatch import MESSAGE_TYPE_CALLBACKS, ROUTES
+from scitrera_aether_client._generated.dispatch import (
+    ARM_BY_MESSAGE,
+    MESSAGE_TYPE_CALLBACKS,
+    ROUTES,
+)
 from scitrera_aether_client.proto import aether_pb2, aether_pb2_grpc
 
 log = logging.getLogger("scitrera_aether_client")
+R = TypeVar("R")
 
 #: Responses the Go gateway sends without echoing request_id: matched to the oldest pending call.
 FIFO_ARMS = frozenset({"workspace", "agent", "acl"})
@@ -173,19 +178,20 @@ class Connection:
     async def request(
         self,
         frame: aether_pb2.UpstreamMessage,
-        arm: str,
+        expect: type[R],
         timeout: float,
         *,
         idempotent: bool = False,
-    ) -> Any:
-        """Send a request and wait for the response carrying its request_id (None on timeout)."""
+    ) -> R | None:
+        """Send a request; wait for its `expect` response by request_id (None on timeout)."""
+        arm = ARM_BY_MESSAGE[expect.DESCRIPTOR.name]  # type: ignore[attr-defined]
         rid = _stamp_request_id(frame)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self.pending[rid] = Pending(future, arm, frame, idempotent)
         try:
             self.enqueue(frame)
             return await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
         finally:
             self.pending.pop(rid, None)

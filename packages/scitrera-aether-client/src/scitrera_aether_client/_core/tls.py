@@ -178,7 +178,7 @@ def _pick(
     return None
 
 
-def resolve_tls(  # noqa: PLR0917 - positional order mirrors the clients' tls_* keywords
+def resolve_tls(
     enabled: bool | None,
     root_cert: CertInput,
     root_cert_path: PathInput,

@@ -1,0 +1,233 @@
+"""Shared plumbing of the benchmark drivers (stdlib only).
+
+- `GatewayProcess`: the embedded gateway in its own process (so it never shares a GIL with the
+  clients that load it), with its VmRSS and CPU time read from /proc.
+- `reference_python()`: the published reference client 0.2.3 in an isolated, cached venv. It has
+  the same import name as our SDK, so it only ever runs as a subprocess with that venv's python.
+- percentiles and a plain-text table.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+HERE = Path(__file__).resolve().parent
+REFERENCE_VERSION = "0.2.3"
+REFERENCE_SPEC = f"scitrera-aether-client=={REFERENCE_VERSION}"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def log(text: str) -> None:
+    print(text, flush=True)
+
+
+def clean_env() -> dict[str, str]:
+    """The environment for child processes: no PYTHONPATH leaking our sources into another venv."""
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    env.pop("PYTHONHOME", None)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+# ---------------------------------------------------------------------------- the gateway process
+
+
+class GatewayProcess:
+    """`python _gateway_runner.py` on 127.0.0.1 with an ephemeral port, stopped with SIGTERM."""
+
+    def __init__(
+        self,
+        *,
+        memory: bool = False,
+        data_dir: str | None = None,
+        profile: str | None = None,
+        python: str = sys.executable,
+    ) -> None:
+        self.memory = memory
+        self.data_dir = data_dir
+        self.profile = profile
+        self.python = python
+        self.port = 0
+        self.proc: subprocess.Popen[str] | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._stderr_path = ""
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    @property
+    def target(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> GatewayProcess:
+        self._tmp = tempfile.TemporaryDirectory(prefix="aether-bench-")
+        cmd = [self.python, str(HERE / "_gateway_runner.py"), "--port", "0"]
+        if not self.memory:
+            base = self.data_dir or self._tmp.name
+            cmd += ["--data", str(Path(base) / "gateway.db")]
+        if self.profile:
+            cmd += ["--profile", self.profile]
+        self._stderr_path = str(Path(self._tmp.name) / "gateway.stderr")
+        with open(self._stderr_path, "w") as stderr:
+            self.proc = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, env=clean_env()
+            )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()  # "READY <port>"; the runner exits on failure
+        if not line.startswith("READY "):
+            self.stop()
+            raise RuntimeError(f"gateway did not start: {line!r}\n{self.stderr_tail()}")
+        self.port = int(line.split()[1])
+        return self
+
+    def stderr_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(Path(self._stderr_path).read_text().splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def rss_kib(self) -> int:
+        return _status_kib(self.pid, "VmRSS")
+
+    def hwm_kib(self) -> int:
+        return _status_kib(self.pid, "VmHWM")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the gateway process so far (all its threads)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc is not None and proc.stdout is not None:
+            proc.stdout.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> GatewayProcess:
+        return self.start()
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def _status_kib(pid: int, key: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    raise KeyError(key)
+
+
+# ---------------------------------------------------------------------------- the reference client
+
+
+def reference_venv_dir() -> Path:
+    override = os.environ.get("AETHER_BENCH_REFCLIENT_VENV")
+    if override:
+        return Path(override)
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "aether-bench" / f"refclient-{REFERENCE_VERSION}"
+
+
+def reference_python() -> tuple[str | None, str]:
+    """(python of the reference venv, "") or (None, why it is unavailable). Creates it once."""
+    venv = reference_venv_dir()
+    python = venv / "bin" / "python"
+    if python.exists() and _reference_ok(python):
+        return str(python), ""
+    log(f"# creating the reference-client venv at {venv} (pip install {REFERENCE_SPEC})")
+    shutil.rmtree(venv, ignore_errors=True)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    made = subprocess.run(
+        [sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True, check=False
+    )
+    if made.returncode != 0:
+        return None, f"could not create a venv: {made.stderr.strip()[-300:]}"
+    pip = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", REFERENCE_SPEC],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        env=clean_env(),
+    )
+    if pip.returncode != 0 or not _reference_ok(python):
+        shutil.rmtree(venv, ignore_errors=True)
+        tail = (pip.stderr or pip.stdout).strip().splitlines()[-3:]
+        return None, "pip install failed (no network?): " + " | ".join(tail)
+    return str(python), ""
+
+
+def _reference_ok(python: Path) -> bool:
+    probe = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib.metadata as m; print(m.version('scitrera-aether-client'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=clean_env(),
+    )
+    return probe.returncode == 0 and probe.stdout.strip() == REFERENCE_VERSION
+
+
+# ---------------------------------------------------------------------------- numbers
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of an already sorted sequence (q in 0..100)."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, round(q / 100.0 * len(sorted_values)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def median(values: Sequence[float]) -> float:
+    ordered = sorted(v for v in values if v == v)  # drop NaN
+    if not ordered:
+        return float("nan")
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def ratio(a: float, b: float) -> str:
+    if not (a == a and b == b) or b == 0:  # NaN or nothing to compare with
+        return "n/a"
+    return f"{a / b:.2f}x"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    def fmt(cells: Sequence[str]) -> str:
+        return "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+    lines = [fmt(headers), fmt(["-" * w for w in widths])]
+    lines += [fmt(r) for r in rows]
+    return "\n".join(lines)
+
+
+def wall_clock() -> float:
+    return time.perf_counter()
