@@ -30,6 +30,7 @@ class Caller:
     connected_at_ms: int = 0
     remote_addr: str = ""
     associated_task_id: str = ""
+    profiles: Sequence[str] = field(default_factory=tuple)  # an orchestrator's supported profiles
 
     @property
     def implementation(self) -> str:

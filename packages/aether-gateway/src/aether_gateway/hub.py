@@ -1,5 +1,10 @@
-"""Sessions, subscriptions and delivery. Identity topics are durable: a frame for an identity that
-is not connected is stored and replayed, in order, when it connects (sheet §3.2, DESIGN §3.6)."""
+"""Sessions, subscriptions and delivery.
+
+Identity topics are durable queues (sheet §3.2, DESIGN §3.6): every frame for one is written ahead
+through the group commit and deleted once handed to gRPC, so a frame for an identity that is
+offline, or a frame caught in memory by a crash, is delivered when the identity connects, in
+order, at least once. Broadcast lanes are live only.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,18 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from aether_gateway.context import Caller
+from aether_gateway.group_commit import GroupCommit
 from aether_gateway.session import Outgoing, Session
 from aether_gateway.store.queue import MessageQueue
 from scitrera_aether_client._generated.principals import PrincipalSpec
 from scitrera_aether_client.proto import aether_pb2
 
 log = logging.getLogger("aether_gateway")
+RESOURCE_EXHAUSTED = 8  # grpc.StatusCode.RESOURCE_EXHAUSTED
+CANCELLED = 1
 
 
 def durable_prefixes(table: Mapping[str, PrincipalSpec]) -> tuple[str, ...]:
@@ -31,6 +39,7 @@ def durable_prefixes(table: Mapping[str, PrincipalSpec]) -> tuple[str, ...]:
 class Hub:
     def __init__(self, queue: MessageQueue, table: Mapping[str, PrincipalSpec]) -> None:
         self.queue = queue
+        self.commit = GroupCommit(queue)
         self.durable = durable_prefixes(table)
         self.by_id: dict[str, Session] = {}
         self.by_identity: dict[str, Session] = {}
@@ -43,19 +52,12 @@ class Hub:
         self.by_identity[session.caller.identity] = session
 
     def unregister(self, session: Session) -> None:
-        """Forget the session; frames still waiting in its queue go back to durable storage."""
+        """Forget the session. Durable frames it did not send are still stored (not acked)."""
         self.by_id.pop(session.caller.session_id, None)
         if self.by_identity.get(session.caller.identity) is session:
             del self.by_identity[session.caller.identity]
         for topic in list(session.topics):
             self.unsubscribe(session, topic)
-        leftovers = []
-        while not session.queue.empty():
-            item = session.queue.get_nowait()
-            if item is not None and item.topic and item.ack is None:
-                leftovers.append((item.topic, item.frame.SerializeToString()))
-        if leftovers:
-            self.queue.enqueue_many(leftovers)
 
     def subscribe(self, session: Session, topic: str) -> None:
         session.topics.add(topic)
@@ -70,11 +72,15 @@ class Hub:
                 del self.subscribers[topic]
 
     def replay(self, session: Session, topic: str) -> int:
-        """Queue what was stored for `topic` while it was offline; rows are deleted once sent."""
-        rows = self.queue.pending(topic, limit=1_000_000)
+        """Queue everything stored for a durable `topic`, oldest first, before any live frame."""
+        if not self.is_durable(topic):
+            return 0
+        self.commit.flush()  # rows of the current tick must be visible to this read
+        rows = self.queue.pending(topic, limit=OUTBOUND_REPLAY_LIMIT)
         for seq, data in rows:
             frame = aether_pb2.DownstreamMessage.FromString(data)
-            session.push(Outgoing(frame, topic, ack=_acker(self.queue, topic, seq)))
+            if not session.push(Outgoing(frame, topic, seq=seq)):
+                break  # too far behind: the rest stays stored for the next connection
         return len(rows)
 
     # ------------------------------------------------------------------ delivery
@@ -83,23 +89,32 @@ class Hub:
         return topic.startswith(self.durable)
 
     def publish(self, topic: str, frame: aether_pb2.DownstreamMessage) -> int:
-        """Deliver to live subscribers; store for an offline identity. Returns live deliveries."""
+        """Store (durable topics) and deliver to live subscribers; returns live deliveries."""
         subs = self.subscribers.get(topic)
-        delivered = 0
-        if subs:
-            for session in list(subs):
-                if session.push(Outgoing(frame, topic if self.is_durable(topic) else "")):
+        if self.is_durable(topic):
+            batch, index = self.commit.append(topic, frame.SerializeToString())
+            item = Outgoing(frame, topic, batch=batch, index=index)
+            delivered = 0
+            for session in list(subs or ()):
+                if session.push(item):
                     delivered += 1
-                elif self.is_durable(topic):
-                    self.queue.enqueue(topic, frame.SerializeToString())
                 else:
-                    self._backpressure(session, topic)
-        elif self.is_durable(topic):
-            self.queue.enqueue(topic, frame.SerializeToString())
+                    self._lagging(session)
+            return delivered
+        delivered = 0
+        for session in list(subs or ()):
+            if session.push(Outgoing(frame)):
+                delivered += 1
+            else:
+                log.warning(
+                    "dropping a %s frame for slow session %s", topic, session.caller.identity
+                )
         return delivered
 
-    def _backpressure(self, session: Session, topic: str) -> None:
-        log.warning("dropping a %s frame for slow session %s", topic, session.caller.session_id)
+    def _lagging(self, session: Session) -> None:
+        """A consumer too slow to keep up: end it; its stored frames replay when it reconnects."""
+        log.warning("ending slow session %s: outbound queue full", session.caller.identity)
+        end(session, RESOURCE_EXHAUSTED, "slow consumer: outbound queue full; reconnect to resume")
 
     # ------------------------------------------------------------------ Hub protocol (handlers)
 
@@ -123,8 +138,11 @@ class Hub:
             return False
         signal = aether_pb2.Signal(type=aether_pb2.Signal.FORCE_DISCONNECT, reason=reason)
         session.push(Outgoing(aether_pb2.DownstreamMessage(signal=signal)))
-        end(session, 1, reason)  # grpc CANCELLED
+        end(session, CANCELLED, reason)
         return True
+
+
+OUTBOUND_REPLAY_LIMIT = 60_000
 
 
 def end(session: Session, code: int, details: str) -> None:
@@ -134,10 +152,3 @@ def end(session: Session, code: int, details: str) -> None:
     with contextlib.suppress(asyncio.QueueFull):  # a full queue still sees `ended` below
         session.queue.put_nowait(None)
     session.ended.set()
-
-
-def _acker(queue: MessageQueue, topic: str, seq: int) -> Callable[[], None]:
-    def ack() -> None:
-        queue.ack(topic, seq)
-
-    return ack

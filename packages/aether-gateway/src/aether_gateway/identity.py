@@ -42,6 +42,8 @@ def resolve(
             if value and (problem := identity_problem(value)):
                 raise IdentityError(f"invalid identity: {name} {value!r} {problem}")
             fields[name] = value
+        elif isinstance(value, bool):
+            fields[name] = "true" if value else "false"
     for name in _placeholders(principal.lock_key):
         if name not in fields:
             continue

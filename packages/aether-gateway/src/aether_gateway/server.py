@@ -78,13 +78,16 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         session = await self._handshake(first.init, context)
         reader = asyncio.create_task(self._read(session, request_iterator))
         try:
+            commit = self.hub.commit
             while True:
                 item = await session.queue.get()
-                if item is None:
-                    break
+                if item is None or (session.end_status is not None and item.topic):
+                    break  # durable frames not yet sent stay stored for the next connection
+                if item.batch is not None and not item.batch.committed.is_set():
+                    await item.batch.committed.wait()  # written ahead before it leaves
                 yield item.frame
-                if item.ack is not None:
-                    item.ack()
+                if item.topic:
+                    commit.ack(item.topic, item.stored_seq())
         finally:
             reader.cancel()
             self._leave(session)
@@ -131,6 +134,7 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
             token_scopes=admission.scopes,
             connected_at_ms=int(time.time() * 1000),
             remote_addr=str(context.peer()),
+            profiles=tuple(init.orchestrator.supported_profiles),
         )
         session = Session(caller)
         self.hub.register(session)

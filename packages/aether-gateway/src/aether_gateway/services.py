@@ -1,7 +1,8 @@
-"""Wires the stores to the operation handlers: one place that knows every feature of the gateway."""
+"""Wires the stores to the operation handlers: the one place that knows every gateway feature."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -9,16 +10,32 @@ from aether_gateway.config import GatewayConfig
 from aether_gateway.context import Caller
 from aether_gateway.handlers.acl import handle_acl_op
 from aether_gateway.handlers.admin_policy import acl_op_level, admin_allowed
+from aether_gateway.handlers.agents import handle_agent_op
 from aether_gateway.handlers.checkpoints import handle_checkpoint
+from aether_gateway.handlers.health import handle_admin_query
 from aether_gateway.handlers.kv import handle_kv, snapshot_exclusive
+from aether_gateway.handlers.progress import handle_progress
+from aether_gateway.handlers.sessions import handle_session_op
+from aether_gateway.handlers.tasks import (
+    handle_create_task,
+    handle_task_op,
+    handle_task_query,
+    on_agent_connected,
+    on_orchestrator_connected,
+)
 from aether_gateway.handlers.tokens import handle_token_op
+from aether_gateway.handlers.workflow import WorkflowRelay
+from aether_gateway.handlers.workspaces import handle_workspace_op
 from aether_gateway.hub import Hub
 from aether_gateway.store.acl import ACLStore
+from aether_gateway.store.agents import AgentStore
 from aether_gateway.store.checkpoints import CheckpointStore
 from aether_gateway.store.db import Database
 from aether_gateway.store.kv import KVStore
 from aether_gateway.store.queue import MessageQueue
+from aether_gateway.store.tasks import TaskStore
 from aether_gateway.store.tokens import TokenStore
+from aether_gateway.store.workspaces import WorkspaceStore
 from scitrera_aether_client.proto import aether_pb2
 
 Down = aether_pb2.DownstreamMessage
@@ -31,38 +48,79 @@ class Services:
     def __init__(self, config: GatewayConfig, db: Database) -> None:
         self.config = config
         self.db = db
+        self.started_at = time.time()
         self.queue = MessageQueue(db)
         self.hub = Hub(self.queue, config.principals)
         self.kv = KVStore(db)
         self.checkpoints = CheckpointStore(db)
         self.tokens = TokenStore(db)
         self.acl = ACLStore(db)
+        self.workspaces = WorkspaceStore(db)
+        self.agents = AgentStore(db)
+        self.tasks = TaskStore(db)
+        self.workflow = WorkflowRelay(self.hub)
+        # Dev mode runs without ACL enforcement on tasks, like the reference without an ACL service.
+        self._task_acl = None if config.dev_mode else self.acl
 
-    def _admin(self, caller: Caller, area: str, level: int | None = None) -> bool:
+    def allowed(self, caller: Caller, area: str, level: int | None = None) -> bool:
+        """The admin gate: dev mode, an admin-scoped key, a system principal or an admin/* rule."""
         if level is None:
             return admin_allowed(caller, self.config.dev_mode, self.acl, area)
         return admin_allowed(caller, self.config.dev_mode, self.acl, area, level)
 
     def handlers(self) -> dict[str, Handler]:
+        acl = self._task_acl
         return {
             "kv_op": lambda c, op: handle_kv(self.kv, c, op),
             "checkpoint_op": lambda c, op: handle_checkpoint(self.checkpoints, c, op),
-            "token_op": lambda c, op: handle_token_op(self.tokens, c, op, self._admin(c, "tokens")),
+            "create_task": lambda c, r: handle_create_task(
+                self.tasks, self.agents, self.hub, c, r, acl=acl
+            ),
+            "task_query": lambda c, q: handle_task_query(self.tasks, c, q, acl=acl),
+            "task_op": lambda c, op: handle_task_op(self.tasks, self.hub, c, op, acl=acl),
+            "progress": lambda c, r: handle_progress(self.hub, c, r),
+            "token_op": lambda c, op: handle_token_op(
+                self.tokens, c, op, self.allowed(c, "tokens")
+            ),
             "acl_op": lambda c, op: handle_acl_op(
-                self.acl, c, op, self._admin(c, "acl", acl_op_level(op.op))
+                self.acl, c, op, self.allowed(c, "acl", acl_op_level(op.op))
+            ),
+            "workspace_op": lambda c, op: handle_workspace_op(
+                self.workspaces, c, op, self.allowed(c, "workspaces")
+            ),
+            "agent_op": lambda c, op: handle_agent_op(
+                self.agents, self.hub, c, op, self.allowed(c, "agents")
+            ),
+            "session_op": lambda c, op: handle_session_op(
+                self.hub, c, op, self.allowed(c, "sessions")
+            ),
+            "workflow_op": self.workflow.forward,
+            "workflow_response": self.workflow.answer,
+            "admin_query": lambda c, q: handle_admin_query(
+                self.hub, self.queue, self.started_at, self.config.server_version, c, q
             ),
         }
 
     def on_connect(self, caller: Caller) -> list[Down]:
-        """Frames that follow the ConnectionAck: the ConfigSnapshot for agents and tasks."""
+        """Frames that follow the ConnectionAck, in the reference order: the ConfigSnapshot (agents
+        and tasks), then task assignments waiting for this agent or orchestrator."""
         frames: list[Down] = []
-        if caller.principal.key in ("agent", "task"):
+        key = caller.principal.key
+        if key in ("agent", "task"):
             ws_kv, global_kv = snapshot_exclusive(self.kv, caller)
             snapshot = aether_pb2.ConfigSnapshot(
                 workspace_exclusive_kv=ws_kv, global_exclusive_kv=global_kv
             )
             frames.append(Down(config=snapshot))
+        if key == "agent":
+            frames += on_agent_connected(self.tasks, self.hub, caller)
+        elif key == "orchestrator":
+            at_s = caller.connected_at_ms // 1000
+            self.agents.orchestrators.add(caller.session_id, caller.identity, caller.profiles, at_s)
+            frames += on_orchestrator_connected(self.tasks, self.agents, caller)
         return frames
 
     def on_disconnect(self, caller: Caller) -> None:
-        """Session ended: nothing to clean yet beyond the hub and locks."""
+        if caller.principal.key == "orchestrator":
+            self.agents.orchestrators.remove(caller.session_id)
+        self.workflow.forget(caller.session_id)

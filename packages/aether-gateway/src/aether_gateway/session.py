@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aether_gateway.context import Caller
+from aether_gateway.group_commit import Batch
 from scitrera_aether_client.proto import aether_pb2
 
-Ack = Callable[[], None]
-OUTBOUND_LIMIT = 8192
+# A session this far behind is ended rather than buffered without bound; its durable frames stay
+# stored and are replayed, in order, when it reconnects.
+OUTBOUND_LIMIT = 65_536
 
 
-@dataclass
+@dataclass(slots=True)
 class Outgoing:
     frame: aether_pb2.DownstreamMessage
-    topic: str = ""  # the durable topic it came from ("" for live-only frames)
-    ack: Ack | None = None  # called once the frame is handed to gRPC (queued rows deleted)
+    topic: str = ""  # the durable topic it was stored under ("" for live-only frames)
+    seq: int = 0  # its stored sequence number, when already known (replays)
+    batch: Batch | None = None  # the group commit holding it (live durable frames)
+    index: int = 0  # its row in that batch
+
+    def stored_seq(self) -> int:
+        return self.batch.seqs[self.index] if self.batch is not None else self.seq
 
 
 @dataclass(eq=False)  # sessions are compared and hashed by identity
@@ -28,9 +34,7 @@ class Session:
     )
     topics: set[str] = field(default_factory=set)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
-    end_status: tuple[int, str] | None = (
-        None  # (grpc status code value, details) to end the RPC with
-    )
+    end_status: tuple[int, str] | None = None  # (grpc status code value, details) to end the RPC
 
     def push(self, item: Outgoing) -> bool:
         """Queue a frame without waiting; False when the session is too far behind."""

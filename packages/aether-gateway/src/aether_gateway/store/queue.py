@@ -43,6 +43,20 @@ class MessageQueue:
         with self._db.transaction() as conn:
             conn.executemany("INSERT INTO message_queue (topic, frame) VALUES (?, ?)", frames)
 
+    def commit(self, inserts: list[tuple[str, bytes]], acks: dict[str, int]) -> list[int]:
+        """One transaction: append `inserts` (returning their seqs, in order) and apply `acks`."""
+        with self._db.transaction() as conn:
+            seqs = [
+                conn.execute(
+                    "INSERT INTO message_queue (topic, frame) VALUES (?, ?) RETURNING seq", row
+                ).fetchone()[0]
+                for row in inserts
+            ]
+            conn.executemany(
+                "DELETE FROM message_queue WHERE topic = ? AND seq <= ?", list(acks.items())
+            )
+        return seqs
+
     def pending(self, topic: str, limit: int = 1000) -> list[tuple[int, bytes]]:
         """The oldest `limit` undelivered (seq, frame) pairs of `topic`, oldest first."""
         rows = self._db.conn.execute(

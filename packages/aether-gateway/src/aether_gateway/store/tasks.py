@@ -44,6 +44,7 @@ Database.register_schema(
         seq INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, workspace);
+    CREATE INDEX IF NOT EXISTS tasks_by_workspace ON tasks (workspace, seq);
     CREATE UNIQUE INDEX IF NOT EXISTS tasks_idempotency
         ON tasks (workspace, idempotency_key) WHERE idempotency_key != '';
     """
@@ -177,7 +178,7 @@ class TaskStore:
             for n in _COLUMNS
         ]
         with self._db.transaction() as conn:
-            # seq orders tasks created within the same second.
+            # seq keeps creation order within a second (rowids may change on VACUUM).
             conn.execute(
                 f"INSERT INTO tasks ({', '.join(_COLUMNS)}, seq)"
                 f" VALUES ({', '.join('?' * len(_COLUMNS))},"
@@ -286,19 +287,26 @@ class TaskStore:
         and clears the previous result; a retry back to pending also drops the assignee so that
         the task can be claimed afresh.
         """
-        now = now_s()
         if status in TERMINAL:
-            sets = [f"completed_at = {now}"]
+            sets = ["completed_at = :now"]
         elif status == PENDING:
             sets = ["assigned_to = ''", "started_at = 0"]
         else:
-            sets = [f"started_at = CASE started_at WHEN 0 THEN {now} ELSE started_at END"]
+            sets = ["started_at = CASE started_at WHEN 0 THEN :now ELSE started_at END"]
         if retry:
             sets += ["attempt = attempt + 1", "completed_at = 0"]
+        params: dict[str, object] = {
+            "status": status,
+            "error": error,
+            "id": task_id,
+            "now": now_s(),
+        }
+        params |= {f"s{i}": old for i, old in enumerate(expected)}
+        olds = ", ".join(f":s{i}" for i in range(len(expected)))
         with self._db.transaction() as conn:
             cur = conn.execute(
-                f"UPDATE tasks SET status = ?, error = ?, {', '.join(sets)} WHERE task_id = ?"
-                f" AND status IN ({', '.join('?' * len(expected))})",
-                (status, error, task_id, *expected),
+                f"UPDATE tasks SET status = :status, error = :error, {', '.join(sets)}"
+                f" WHERE task_id = :id AND status IN ({olds})",
+                params,
             )
         return self.get(task_id) if cur.rowcount == 1 else None

@@ -196,6 +196,25 @@ class Connection:
         finally:
             self.pending.pop(rid, None)
 
+    def add_runtime_handler(self, arm: str, handler: Callable[[Any], None]) -> None:
+        """Hand every frame of a runtime DownstreamMessage arm (the HTTP proxy's, ...) to `handler`.
+
+        It runs on the connection's loop, inline in dispatch, so it must not block. One handler
+        per arm; registering a different one for a taken arm raises ValueError.
+        """
+        route = ROUTES.get(arm)
+        if route is None or route.kind != "runtime" or arm == "connection_ack":
+            raise ValueError(f"{arm!r} is not a runtime DownstreamMessage arm")
+        current = self.runtime_handlers.get(arm)
+        if current is not None and current != handler:
+            raise ValueError(f"a runtime handler for {arm!r} is already registered")
+        self.runtime_handlers[arm] = handler
+
+    def remove_runtime_handler(self, arm: str, handler: Callable[[Any], None]) -> None:
+        """Undo add_runtime_handler; a no-op when `handler` is not the one registered."""
+        if self.runtime_handlers.get(arm) == handler:
+            del self.runtime_handlers[arm]
+
     # ------------------------------------------------------------------ internals
 
     def _channel(self) -> grpc.aio.Channel:
@@ -354,7 +373,8 @@ class Connection:
 
     async def _stop(self, error: exc.AetherError) -> None:
         self.final_error = error
-        self._fail_pending(error)
+        reason = str(error)
+        self._fail_pending(exc.ConnectionClosedError(f"connection lost: {reason}", reason=reason))
         await self._drop_channel()
         assert self._stopped is not None
         self._stopped.set()
