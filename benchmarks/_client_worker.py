@@ -116,15 +116,18 @@ class Counters:
 class RawAgent:
     """An agent written directly on a grpc.aio stream: init, wait for the ack, then frames."""
 
-    def __init__(self, spec: str) -> None:
+    def __init__(self, spec: str, *, own_connection: bool = False) -> None:
         self.spec = spec
         self.on_message: Callback | None = None
+        # gRPC shares one TCP connection between channels of a process with the same target and
+        # options; a local subchannel pool gives this agent its own, like a separate process.
+        self._options = [("grpc.use_local_subchannel_pool", 1)] if own_connection else []
         self._channel: grpc.aio.Channel | None = None
         self._call: Any = None
         self._reader: asyncio.Task[None] | None = None
 
     async def connect(self, target: str) -> None:
-        self._channel = grpc.aio.insecure_channel(target)
+        self._channel = grpc.aio.insecure_channel(target, options=self._options)
         self._call = aether_pb2_grpc.AetherGatewayStub(self._channel).Connect()
         identity = aether_pb2.AgentIdentity(workspace=WS, implementation=IMPL, specifier=self.spec)
         init = aether_pb2.InitConnection(agent=identity)
@@ -160,6 +163,10 @@ class RawAgent:
             await call.write(upstream(send=msg))
 
         return send
+
+    @property
+    def alive(self) -> bool:
+        return self._call is not None and not self._call.done()
 
     async def close(self) -> None:
         if self._call is not None:

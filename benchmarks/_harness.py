@@ -43,16 +43,21 @@ def clean_env() -> dict[str, str]:
 
 
 class GatewayProcess:
-    """`python _gateway_runner.py` on 127.0.0.1 with an ephemeral port, stopped with SIGTERM."""
+    """`python _gateway_runner.py` on 127.0.0.1 with an ephemeral port, stopped with SIGTERM.
+
+    With toy_relay=True it runs _toy_relay.py instead: the floor a gateway is compared with.
+    """
 
     def __init__(
         self,
         *,
+        toy_relay: bool = False,
         memory: bool = False,
         data_dir: str | None = None,
         profile: str | None = None,
         python: str = sys.executable,
     ) -> None:
+        self.toy_relay = toy_relay
         self.memory = memory
         self.data_dir = data_dir
         self.profile = profile
@@ -73,8 +78,11 @@ class GatewayProcess:
 
     def start(self) -> GatewayProcess:
         self._tmp = tempfile.TemporaryDirectory(prefix="aether-bench-")
-        cmd = [self.python, str(HERE / "_gateway_runner.py"), "--port", "0"]
-        if not self.memory:
+        if self.toy_relay:
+            cmd = [self.python, str(HERE / "_toy_relay.py"), "--port", "0"]
+        else:
+            cmd = [self.python, str(HERE / "_gateway_runner.py"), "--port", "0"]
+        if not self.memory and not self.toy_relay:
             base = self.data_dir or self._tmp.name
             cmd += ["--data", str(Path(base) / "gateway.db")]
         if self.profile:

@@ -24,6 +24,7 @@ from scitrera_aether_client._core.settings import (
     build_tls,
     channel_options,
 )
+from scitrera_aether_client._core.tls import TLSOptions
 from scitrera_aether_client._core.validation import check_timeout, check_topic
 from scitrera_aether_client._generated.callbacks import CallbackSlots
 from scitrera_aether_client.proto import aether_pb2
@@ -83,22 +84,25 @@ class BaseAetherClient(CallbackSlots):
         backoff, budget = build_policy(
             max_retries, initial_backoff, max_backoff, backoff_multiplier
         )
-        tls = build_tls(
-            tls_enabled,
-            tls_root_cert,
-            tls_root_cert_path,
-            tls_client_cert,
-            tls_client_cert_path,
-            tls_client_key,
-            tls_client_key_path,
-            from_env=False,
-        )
+
+        def tls() -> TLSOptions | None:
+            return build_tls(
+                tls_enabled,
+                tls_root_cert,
+                tls_root_cert_path,
+                tls_client_cert,
+                tls_client_cert_path,
+                tls_client_key,
+                tls_client_key_path,
+                from_env=False,
+            )
+
         self.max_retries = max_retries
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
         self.backoff_multiplier = backoff_multiplier
         self.auto_reconnect = auto_reconnect
-        self.tls_enabled = tls is not None
+        self.tls_enabled = bool(tls_enabled)
         self._callbacks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aether-callbacks")
         self._conn = Connection(
             self,

@@ -71,7 +71,7 @@ class Connection:
         owner: Any,
         init: aether_pb2.InitConnection,
         *,
-        tls: TLSOptions | None,
+        tls: Callable[[], TLSOptions | None],
         backoff: Backoff,
         budget: RetryBudget,
         auto_reconnect: bool,
@@ -81,7 +81,8 @@ class Connection:
     ) -> None:
         self.owner = owner  # the facade: callbacks are looked up on it at dispatch time
         self.init = init
-        self.tls = tls
+        self.resolve_tls = tls  # read at connect: certificate files may appear after construction
+        self.tls: TLSOptions | None = None
         self.backoff = backoff
         self.budget = budget
         self.auto_reconnect = auto_reconnect
@@ -119,6 +120,7 @@ class Connection:
         """Open the stream and complete the handshake, retrying recoverable failures."""
         if self.is_connected:
             return
+        self.tls = self.resolve_tls()
         self.loop = asyncio.get_running_loop()
         self.outbox.bind(self.loop)
         self._connected = asyncio.Event()

@@ -127,10 +127,8 @@ def create_task(
         mode = aether_pb2.POOL
     if mode not in (aether_pb2.SELF_ASSIGN, aether_pb2.TARGETED, aether_pb2.POOL):
         raise InvalidArgumentError(f"unknown assignment_mode {mode}", argument="assignment_mode")
-    if mode == aether_pb2.TARGETED and not target_agent_id:
-        raise InvalidArgumentError("TARGETED needs target_agent_id", argument="target_agent_id")
-    if mode == aether_pb2.POOL and not target_implementation:
-        raise InvalidArgumentError("POOL needs target_implementation", "target_implementation")
+    # A TARGETED task without a target or a POOL task without an implementation is refused by the
+    # gateway (ERR_INVALID_ARGUMENT), not here: the reference README sends exactly that.
     req = aether_pb2.CreateTaskRequest(
         task_type=task_type,
         workspace=workspace,

@@ -22,7 +22,7 @@ Up = aether_pb2.UpstreamMessage
 
 
 class ChunkAssembler:
-    """Collects body chunks in any order; complete once the fin chunk and every seq before it are in."""
+    """Collects body chunks in any order; complete once fin and every seq before it are in."""
 
     def __init__(self) -> None:
         self._parts: dict[int, bytes] = {}
@@ -118,7 +118,8 @@ class ProxyFrames:
             return
         # Nobody serves HTTP on this client: say so instead of letting the caller time out.
         error = aether_pb2.ProxyError(
-            kind=aether_pb2.ProxyError.DIAL_FAILED, message="no HTTP handler is served by this client"
+            kind=aether_pb2.ProxyError.DIAL_FAILED,
+            message="no HTTP handler is served by this client",
         )
         reply = aether_pb2.ProxyHttpResponse(request_id=request.request_id, error=error)
         self.conn.enqueue(Up(proxy_http_response=reply))

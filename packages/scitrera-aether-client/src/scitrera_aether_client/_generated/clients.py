@@ -124,7 +124,7 @@ class AgentClient(BaseAetherClient):
         authorization: aether_pb2.AuthorizationContext | None = None,
     ) -> None:
         """Send a message to one window of a user."""
-        target = topics.create_topic_user_session(user_id, window_id)
+        target = topics.create_topic_user(user_id, window_id)
         self._send(target, payload, message_type, authorization)
 
     def send_message_to_user_workspace(
@@ -147,7 +147,7 @@ class AgentClient(BaseAetherClient):
         authorization: aether_pb2.AuthorizationContext | None = None,
     ) -> None:
         """Broadcast to every agent connected in a workspace."""
-        target = topics.create_topic_agents_broadcast(workspace)
+        target = topics.create_topic_global_agents(workspace)
         self._send(target, payload, message_type, authorization)
 
     def send_broadcast_to_users(
@@ -158,7 +158,7 @@ class AgentClient(BaseAetherClient):
         authorization: aether_pb2.AuthorizationContext | None = None,
     ) -> None:
         """Broadcast to every user currently in a workspace."""
-        target = topics.create_topic_users_broadcast(workspace)
+        target = topics.create_topic_global_users(workspace)
         self._send(target, payload, message_type, authorization)
 
     def send_message_to_service(
@@ -287,7 +287,7 @@ class TaskClient(BaseAetherClient):
         authorization: aether_pb2.AuthorizationContext | None = None,
     ) -> None:
         """Send a message to one window of a user."""
-        target = topics.create_topic_user_session(user_id, window_id)
+        target = topics.create_topic_user(user_id, window_id)
         self._send(target, payload, message_type, authorization)
 
     def send_event(
@@ -398,7 +398,7 @@ class UserClient(BaseAetherClient):
         authorization: aether_pb2.AuthorizationContext | None = None,
     ) -> None:
         """Send a message to one window of a user."""
-        target = topics.create_topic_user_session(user_id, window_id)
+        target = topics.create_topic_user(user_id, window_id)
         self._send(target, payload, message_type, authorization)
 
     def send_message_to_user_workspace(
@@ -550,7 +550,7 @@ class WorkflowEngineClient(BaseAetherClient):
         authorization: aether_pb2.AuthorizationContext | None = None,
     ) -> None:
         """Send a message to one window of a user (workflow-engine spelling)."""
-        target = topics.create_topic_user_session(user_id, window_id)
+        target = topics.create_topic_user(user_id, window_id)
         self._send(target, payload, message_type, authorization)
 
     def send_message_to_user_workspace(
@@ -584,7 +584,7 @@ class WorkflowEngineClient(BaseAetherClient):
         authorization: aether_pb2.AuthorizationContext | None = None,
     ) -> None:
         """Broadcast to every agent connected in a workspace."""
-        target = topics.create_topic_agents_broadcast(workspace)
+        target = topics.create_topic_global_agents(workspace)
         self._send(target, payload, message_type, authorization)
 
     def send_broadcast_to_users(
@@ -595,7 +595,7 @@ class WorkflowEngineClient(BaseAetherClient):
         authorization: aether_pb2.AuthorizationContext | None = None,
     ) -> None:
         """Broadcast to every user currently in a workspace."""
-        target = topics.create_topic_users_broadcast(workspace)
+        target = topics.create_topic_global_users(workspace)
         self._send(target, payload, message_type, authorization)
 
     def send_command_to_agent(
@@ -778,7 +778,7 @@ class ServiceClient(BaseAetherClient):
         authorization: aether_pb2.AuthorizationContext | None = None,
     ) -> None:
         """Send a message to one window of a user."""
-        target = topics.create_topic_user_session(user_id, window_id)
+        target = topics.create_topic_user(user_id, window_id)
         self._send(target, payload, message_type, authorization)
 
     def send_message_to_user_workspace(
@@ -926,7 +926,7 @@ class BridgeClient(BaseAetherClient):
         authorization: aether_pb2.AuthorizationContext | None = None,
     ) -> None:
         """Send a message to one window of a user."""
-        target = topics.create_topic_user_session(user_id, window_id)
+        target = topics.create_topic_user(user_id, window_id)
         self._send(target, payload, message_type, authorization)
 
     def send_message_to_user_workspace(

@@ -52,11 +52,11 @@ TEMPLATES: Final = {
     "task": "tu::{workspace}::{implementation}::{unique_specifier}",
     "pooled_task": "ta::{workspace}::{implementation}::{task_id}",
     "task_broadcast": "tb::{workspace}::{implementation}",
-    "user_session": "us::{user_id}::{window_id}",
+    "user": "us::{user_id}::{window_id}",
     "user_workspace": "uw::{user_id}::{workspace}",
     "user_broadcast": "uu::{user_id}",
-    "agents_broadcast": "ga::{workspace}",
-    "users_broadcast": "gu::{workspace}",
+    "global_agents": "ga::{workspace}",
+    "global_users": "gu::{workspace}",
     "workspace_progress": "pg::{workspace}",
     "user_progress": "pg::us::{user_id}",
     "service": "sv::{implementation}::{specifier}",
@@ -103,7 +103,7 @@ def create_topic_task_broadcast(workspace: str, implementation: str) -> str:
     return f"tb::{workspace}::{implementation}"
 
 
-def create_topic_user_session(user_id: str, window_id: str) -> str:
+def create_topic_user(user_id: str, window_id: str) -> str:
     """`us::{user_id}::{window_id}`."""
     check_identity_field("user_id", user_id, required=True)
     check_identity_field("window_id", window_id, required=True)
@@ -123,13 +123,13 @@ def create_topic_user_broadcast(user_id: str) -> str:
     return f"uu::{user_id}"
 
 
-def create_topic_agents_broadcast(workspace: str) -> str:
+def create_topic_global_agents(workspace: str) -> str:
     """`ga::{workspace}`."""
     check_identity_field("workspace", workspace, required=True)
     return f"ga::{workspace}"
 
 
-def create_topic_users_broadcast(workspace: str) -> str:
+def create_topic_global_users(workspace: str) -> str:
     """`gu::{workspace}`."""
     check_identity_field("workspace", workspace, required=True)
     return f"gu::{workspace}"

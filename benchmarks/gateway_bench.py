@@ -1,0 +1,320 @@
+"""Gateway benchmark: messages routed per second between N client pairs, and idle sessions held.
+
+    python benchmarks/gateway_bench.py [--quick] [--pairs 1,4,16] [--messages M] [--idle C]
+
+The gateway runs in its own process (_gateway_runner.py, dev mode, file SQLite unless --memory).
+The load comes from raw grpc.aio agents (_load_worker.py) in separate processes, each agent on
+its own TCP connection, so the clients never share the gateway's GIL.
+
+1. Routing: for each N, N sender->receiver pairs spread over --procs load processes; every
+   sender sends M/N messages of 128 B to its receiver (at most --window in flight per pair).
+   Reported: messages received per second over all pairs (first send to last receipt), and the
+   gateway's CPU time per routed message and busy share of one core (from /proc/<pid>/stat).
+2. Idle sessions: C agent sessions opened (each its own TCP connection, handshake completed)
+   and held; the gateway's VmRSS (/proc/<pid>/status) before and while holding them gives the
+   memory per session; after the clients leave, VmRSS again (what is given back).
+
+Each is also run against _toy_relay.py, a grpc.aio server that only routes (no validation,
+persistence or limits): "gateway / toy" is what the gateway's own work costs on the same frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import uuid
+from typing import Any
+
+import grpc
+from _harness import HERE, GatewayProcess, clean_env, log, median, ratio, table
+
+
+def spawn(args: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(HERE / "_load_worker.py"), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(),
+        cwd=HERE,
+    )
+
+
+def ready_line(proc: subprocess.Popen[str]) -> str:
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("READY"):
+        _, err = proc.communicate(timeout=30)
+        raise RuntimeError(f"load worker failed: {line!r}\n{err.strip()[-1500:]}")
+    return line.strip()
+
+
+def finish(proc: subprocess.Popen[str], command: str, timeout: float) -> dict[str, Any]:
+    out, err = proc.communicate(command + "\n", timeout=timeout)
+    lines = [ln for ln in out.splitlines() if ln.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"load worker exited {proc.returncode}: {err.strip()[-1500:]}")
+    result: dict[str, Any] = json.loads(lines[-1][len("RESULT ") :])
+    return result
+
+
+def split(total: int, parts: int) -> list[int]:
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+# ---------------------------------------------------------------------------- routing
+
+
+def routing(server: GatewayProcess, n_pairs: int, args: argparse.Namespace) -> dict[str, Any]:
+    per_pair = max(1, args.messages // n_pairs)
+    run = uuid.uuid4().hex[:8]
+    procs = []
+    for i, count in enumerate(split(n_pairs, min(n_pairs, args.procs))):
+        procs.append(
+            spawn(
+                [
+                    "pairs",
+                    "--target",
+                    server.target,
+                    "--run-id",
+                    f"{run}-w{i}",
+                    "--pairs",
+                    str(count),
+                    "--messages",
+                    str(per_pair),
+                    "--window",
+                    str(args.window),
+                ]
+            )
+        )
+    try:
+        for proc in procs:
+            ready_line(proc)
+        cpu0, wall0 = server.cpu_seconds(), time.perf_counter()
+        for proc in procs:  # the barrier: every session is up before any message is sent
+            assert proc.stdin is not None
+            proc.stdin.write("GO\n")
+            proc.stdin.flush()
+        budget = 60 + args.messages / 200
+        results = [finish(proc, "", budget) for proc in procs]
+        cpu1, wall1 = server.cpu_seconds(), time.perf_counter()
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    received = sum(r["received"] for r in results)
+    span = max(r["t_end"] for r in results) - min(r["t_start"] for r in results)
+    return {
+        "pairs": n_pairs,
+        "expected": sum(r["expected"] for r in results),
+        "received": received,
+        "msgs_per_s": received / span,
+        "cpu_us": (cpu1 - cpu0) / max(received, 1) * 1e6,
+        "busy": (cpu1 - cpu0) / (wall1 - wall0),
+    }
+
+
+# ---------------------------------------------------------------------------- idle sessions
+
+
+def idle(server: GatewayProcess, count: int, args: argparse.Namespace) -> dict[str, Any]:
+    run = uuid.uuid4().hex[:8]
+    warm = spawn(["idle", "--target", server.target, "--run-id", f"{run}-warm", "--count", "10"])
+    ready_line(warm)  # first sessions load code paths and caches; not counted
+    finish(warm, "STOP", 60)
+    time.sleep(0.5)
+    rss_before = server.rss_kib()
+    procs = [
+        spawn(["idle", "--target", server.target, "--run-id", f"{run}-i{i}", "--count", str(n)])
+        for i, n in enumerate(split(count, args.idle_procs))
+        if n
+    ]
+    try:
+        opened, slowest = 0, 0.0
+        for proc in procs:
+            _, n, seconds = ready_line(proc).split()
+            opened += int(n)
+            slowest = max(slowest, float(seconds))
+        time.sleep(1.0)
+        rss_held = server.rss_kib()
+        results = [finish(proc, "STOP", 120) for proc in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    time.sleep(1.0)
+    rss_after = server.rss_kib()
+    return {
+        "requested": count,
+        "opened": opened,
+        "alive_at_stop": sum(r["alive"] for r in results),
+        "failed": sum(r["failed"] for r in results),
+        "failures": [f for r in results for f in r["failures"]][:3],
+        "open_seconds": slowest,
+        "rss_before_kib": rss_before,
+        "rss_held_kib": rss_held,
+        "rss_after_kib": rss_after,
+        "kib_per_session": (rss_held - rss_before) / max(opened, 1),
+        "hwm_kib": server.hwm_kib(),
+    }
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def measure(server: GatewayProcess, args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {"routing": {}, "idle": None}
+    for r in range(args.rounds):
+        for n in args.pairs:
+            level = routing(server, n, args)
+            out["routing"].setdefault(n, []).append(level)
+            log(
+                f"  round {r + 1} {n:>3} pair(s): {level['msgs_per_s']:>8,.0f} msg/s  "
+                f"{level['cpu_us']:>6.1f} us CPU/msg  busy {100 * level['busy']:.0f}%  "
+                f"({level['received']}/{level['expected']} received)"
+            )
+    out["idle"] = idle(server, args.idle, args)
+    i = out["idle"]
+    log(
+        f"  idle: {i['opened']}/{i['requested']} sessions open in {i['open_seconds']:.1f}s, "
+        f"{i['kib_per_session']:.1f} KiB each, {i['alive_at_stop']} alive at the end"
+    )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="short smoke run")
+    parser.add_argument("--pairs", default="1,4,16", help="comma-separated pair counts (1,4,16)")
+    parser.add_argument("--messages", type=int, help="messages per level, all pairs (40000)")
+    parser.add_argument("--window", type=int, default=500, help="max in flight per pair (500)")
+    parser.add_argument("--procs", type=int, default=2, help="load processes (2)")
+    parser.add_argument("--rounds", type=int, help="rounds of the routing levels (2)")
+    parser.add_argument("--idle", type=int, help="idle sessions to hold (1000)")
+    parser.add_argument("--idle-procs", type=int, default=4, help="processes holding them (4)")
+    parser.add_argument("--memory", action="store_true", help="gateway DB in memory, not a file")
+    parser.add_argument("--no-toy", action="store_true", help="skip the toy-relay baseline")
+    parser.add_argument("--json", help="also write every raw result to this file")
+    args = parser.parse_args(argv)
+    args.pairs = [int(p) for p in str(args.pairs).split(",") if p.strip()]
+    args.messages = args.messages or (3_000 if args.quick else 40_000)
+    args.rounds = args.rounds or (1 if args.quick else 2)
+    args.idle = args.idle if args.idle is not None else (200 if args.quick else 1000)
+
+    log(
+        f"# gateway_bench: pairs {args.pairs}, {args.messages} msgs x 128 B per level over "
+        f"{args.procs} load process(es), window {args.window}/pair, {args.rounds} round(s); "
+        f"{args.idle} idle sessions over {args.idle_procs} processes; python "
+        f"{platform.python_version()}, grpcio {grpc.__version__}, {os.cpu_count()} CPUs"
+    )
+    servers = [("gateway", False)] + ([] if args.no_toy else [("toy relay", True)])
+    measured: dict[str, dict[str, Any]] = {}
+    for label, toy in servers:
+        with GatewayProcess(toy_relay=toy, memory=args.memory) as server:
+            kind = "toy relay" if toy else f"{'in-memory' if args.memory else 'file'} SQLite"
+            log(f"# {label}: own process pid {server.pid} at {server.target} ({kind})")
+            measured[label] = measure(server, args)
+
+    failed = report(measured, args)
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(measured, out, default=str)
+    return 1 if failed else 0
+
+
+def report(measured: dict[str, dict[str, Any]], args: argparse.Namespace) -> bool:
+    gw, toy = measured["gateway"], measured.get("toy relay")
+    rows = []
+    for n in args.pairs:
+        levels = gw["routing"][n]
+        row = [
+            str(n),
+            f"{median([lv['msgs_per_s'] for lv in levels]):,.0f}",
+            f"{median([lv['cpu_us'] for lv in levels]):.1f}",
+            f"{100 * median([lv['busy'] for lv in levels]):.0f}%",
+        ]
+        if toy is not None:
+            tl = toy["routing"][n]
+            row += [
+                f"{median([lv['msgs_per_s'] for lv in tl]):,.0f}",
+                f"{median([lv['cpu_us'] for lv in tl]):.1f}",
+                ratio(
+                    median([lv["msgs_per_s"] for lv in levels]),
+                    median([lv["msgs_per_s"] for lv in tl]),
+                ),
+                ratio(median([lv["cpu_us"] for lv in levels]), median([lv["cpu_us"] for lv in tl])),
+            ]
+        rows.append(row)
+    headers = ["pairs", "gw msgs/s", "gw CPU us/msg", "gw busy"]
+    if toy is not None:
+        headers += ["toy msgs/s", "toy CPU us/msg", "gw/toy msgs/s", "gw/toy CPU"]
+    log("")
+    log("routing (median over rounds; CPU is the server process, all threads)")
+    log(table(headers, rows))
+
+    rows = []
+    for label, result in measured.items():
+        i = result["idle"]
+        rows.append(
+            [
+                label,
+                f"{i['opened']}/{i['requested']}",
+                f"{i['alive_at_stop']}",
+                f"{i['open_seconds']:.1f}",
+                f"{i['rss_before_kib'] / 1024:.1f}",
+                f"{i['rss_held_kib'] / 1024:.1f}",
+                f"{i['kib_per_session']:.1f}",
+                f"{i['rss_after_kib'] / 1024:.1f}",
+            ]
+        )
+    log("")
+    log("idle sessions (VmRSS of the server process)")
+    log(
+        table(
+            [
+                "server",
+                "opened",
+                "alive at end",
+                "open s",
+                "RSS before MiB",
+                "RSS held MiB",
+                "KiB/session",
+                "RSS after close MiB",
+            ],
+            rows,
+        )
+    )
+    if toy is not None:
+        log(
+            "gateway / toy relay memory per session: "
+            + ratio(gw["idle"]["kib_per_session"], toy["idle"]["kib_per_session"])
+        )
+    failed = False
+    for label, result in measured.items():
+        for n, levels in result["routing"].items():
+            for lv in levels:
+                if lv["received"] < lv["expected"]:
+                    log(f"! {label}, {n} pairs: received {lv['received']} of {lv['expected']}")
+                    failed = failed or label == "gateway"
+        i = result["idle"]
+        if i["opened"] < i["requested"] or i["alive_at_stop"] < i["opened"]:
+            log(
+                f"! {label}: {i['opened']} of {i['requested']} idle sessions opened, "
+                f"{i['alive_at_stop']} alive at the end; {i['failures']}"
+            )
+            failed = failed or label == "gateway"
+    return failed
+
+
+if __name__ == "__main__":
+    sys.exit(main())
