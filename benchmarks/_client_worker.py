@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import importlib.metadata
 import json
@@ -170,10 +171,8 @@ class RawAgent:
 
     async def close(self) -> None:
         if self._call is not None:
-            try:
+            with contextlib.suppress(Exception):  # the stream may already be gone
                 await self._call.done_writing()
-            except Exception:
-                pass
         if self._reader is not None:
             self._reader.cancel()
         if self._channel is not None:
@@ -414,9 +413,7 @@ def latency_sync(target: str, run: str, pings: int, size: int) -> dict[str, Any]
     return summary
 
 
-def throughput_summary(
-    c: Counters, t0: float, cpu0: tuple[float, float]
-) -> dict[str, Any]:
+def throughput_summary(c: Counters, t0: float, cpu0: tuple[float, float]) -> dict[str, Any]:
     seconds = max(c.t_last - t0, 1e-9)
     return {
         "n": c.n,

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import signal
@@ -215,7 +216,7 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
 
 
 def median(values: Sequence[float]) -> float:
-    ordered = sorted(v for v in values if v == v)  # drop NaN
+    ordered = sorted(v for v in values if not math.isnan(v))
     if not ordered:
         return float("nan")
     mid = len(ordered) // 2
@@ -223,15 +224,22 @@ def median(values: Sequence[float]) -> float:
 
 
 def ratio(a: float, b: float) -> str:
-    if not (a == a and b == b) or b == 0:  # NaN or nothing to compare with
+    if math.isnan(a) or math.isnan(b) or b == 0:
         return "n/a"
     return f"{a / b:.2f}x"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+
     def fmt(cells: Sequence[str]) -> str:
-        return "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        return "  ".join(
+            c.rjust(w) if i else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
     lines = [fmt(headers), fmt(["-" * w for w in widths])]
     lines += [fmt(r) for r in rows]
     return "\n".join(lines)
@@ -239,3 +247,23 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def wall_clock() -> float:
     return time.perf_counter()
+
+
+def source_state() -> str:
+    """Which code was measured: the commit, and whether the work tree differs from it."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(HERE.parent), "status", "--porcelain", "--", "packages"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "source: unknown (no git)"
+    return f"source: {head}" + (" + uncommitted changes in packages/" if dirty else "")

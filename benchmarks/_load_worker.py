@@ -1,14 +1,14 @@
 """Load generator of gateway_bench.py: raw grpc.aio agents, each on its own TCP connection.
 
-    python _load_worker.py pairs --target T --run-id R --pairs K --messages M [--window W]
-        connects K sender/receiver pairs, prints "READY", waits for "GO" on stdin, then every
-        sender sends M messages of --payload bytes to its receiver (at most W in flight per pair);
-        prints "RESULT <json>" with what was received and the first-send / last-receipt times
-        (time.monotonic(), comparable across processes on Linux).
+python _load_worker.py pairs --target T --run-id R --pairs K --messages M [--window W]
+    connects K sender/receiver pairs, prints "READY", waits for "GO" on stdin, then every
+    sender sends M messages of --payload bytes to its receiver (at most W in flight per pair);
+    prints "RESULT <json>" with what was received and the first-send / last-receipt times
+    (time.monotonic(), comparable across processes on Linux).
 
-    python _load_worker.py idle --target T --run-id R --count C
-        opens C agent sessions, prints "READY <opened> <seconds>", holds them until "STOP" on
-        stdin, then prints "RESULT <json>" with how many were still alive.
+python _load_worker.py idle --target T --run-id R --count C
+    opens C agent sessions, prints "READY <opened> <seconds>", holds them until "STOP" on
+    stdin, then prints "RESULT <json>" with how many were still alive.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ async def idle(args: argparse.Namespace) -> dict[str, Any]:
         async with gate:
             try:
                 await agent.connect(args.target)
-            except Exception as error:  # noqa: BLE001 - counted and reported
+            except Exception as error:  # counted and reported
                 failures.append(repr(error)[:200])
 
     t0 = time.monotonic()

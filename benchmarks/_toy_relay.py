@@ -77,9 +77,7 @@ class ReadWriteRelay(ToyRelay):
 
 
 class IteratorRelay(ToyRelay):
-    async def Connect(
-        self, frames: AsyncIterator[Any], context: Any
-    ) -> AsyncIterator[Down]:
+    async def Connect(self, frames: AsyncIterator[Any], context: Any) -> AsyncIterator[Down]:
         first = await anext(aiter(frames))
         topic, queue = self._open(first.init)
 

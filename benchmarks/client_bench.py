@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import subprocess
@@ -81,7 +82,13 @@ def run_worker(flavour: Flavour, gw: GatewayProcess, args: argparse.Namespace, t
     budget = 90 + args.messages / 200 + args.pings / 50
     try:
         done = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=budget, env=clean_env(), cwd=HERE
+            cmd,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=budget,
+            env=clean_env(),
+            cwd=HERE,
         )
     except subprocess.TimeoutExpired:
         flavour.errors.append(f"worker timed out after {budget:.0f}s")
@@ -101,7 +108,7 @@ def run_worker(flavour: Flavour, gw: GatewayProcess, args: argparse.Namespace, t
 
 
 def fmt(value: float, digits: int = 0) -> str:
-    return "n/a" if value != value else f"{value:,.{digits}f}"
+    return "n/a" if math.isnan(value) else f"{value:,.{digits}f}"
 
 
 def report(flavours: list[Flavour]) -> None:

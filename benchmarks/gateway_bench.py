@@ -31,7 +31,16 @@ import uuid
 from typing import Any
 
 import grpc
-from _harness import HERE, GatewayProcess, clean_env, log, median, ratio, table
+from _harness import (
+    HERE,
+    GatewayProcess,
+    clean_env,
+    log,
+    median,
+    ratio,
+    source_state,
+    table,
+)
 
 
 def spawn(args: list[str]) -> subprocess.Popen[str]:
@@ -190,6 +199,13 @@ def measure(server: GatewayProcess, args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+SERVERS = {
+    "gateway": ("gateway (file DB)", False, False),
+    "gateway-memory": ("gateway (memory DB)", False, True),
+    "toy": ("toy relay", True, False),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -202,27 +218,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, help="rounds of the routing levels (2)")
     parser.add_argument("--idle", type=int, help="idle sessions to hold (1000)")
     parser.add_argument("--idle-procs", type=int, default=4, help="processes holding them (4)")
-    parser.add_argument("--memory", action="store_true", help="gateway DB in memory, not a file")
-    parser.add_argument("--no-toy", action="store_true", help="skip the toy-relay baseline")
+    parser.add_argument(
+        "--servers",
+        help="comma-separated, of: gateway (file SQLite), gateway-memory (in-memory SQLite), "
+        "toy (the toy relay). Default gateway,gateway-memory,toy (--quick: gateway,toy)",
+    )
     parser.add_argument("--json", help="also write every raw result to this file")
     args = parser.parse_args(argv)
     args.pairs = [int(p) for p in str(args.pairs).split(",") if p.strip()]
     args.messages = args.messages or (3_000 if args.quick else 40_000)
     args.rounds = args.rounds or (1 if args.quick else 2)
     args.idle = args.idle if args.idle is not None else (200 if args.quick else 1000)
+    names = (args.servers or ("gateway,toy" if args.quick else "gateway,gateway-memory,toy")).split(
+        ","
+    )
+    unknown = [n for n in names if n not in SERVERS]
+    if unknown:
+        parser.error(f"unknown server(s) {unknown}; choose from {sorted(SERVERS)}")
 
     log(
         f"# gateway_bench: pairs {args.pairs}, {args.messages} msgs x 128 B per level over "
         f"{args.procs} load process(es), window {args.window}/pair, {args.rounds} round(s); "
         f"{args.idle} idle sessions over {args.idle_procs} processes; python "
-        f"{platform.python_version()}, grpcio {grpc.__version__}, {os.cpu_count()} CPUs"
+        f"{platform.python_version()}, grpcio {grpc.__version__}, {os.cpu_count()} CPUs; "
+        f"{source_state()}"
     )
-    servers = [("gateway", False)] + ([] if args.no_toy else [("toy relay", True)])
     measured: dict[str, dict[str, Any]] = {}
-    for label, toy in servers:
-        with GatewayProcess(toy_relay=toy, memory=args.memory) as server:
-            kind = "toy relay" if toy else f"{'in-memory' if args.memory else 'file'} SQLite"
-            log(f"# {label}: own process pid {server.pid} at {server.target} ({kind})")
+    for name in names:
+        label, toy, memory = SERVERS[name]
+        with GatewayProcess(toy_relay=toy, memory=memory) as server:
+            log(f"# {label}: own process pid {server.pid} at {server.target}")
             measured[label] = measure(server, args)
 
     failed = report(measured, args)
@@ -233,86 +258,81 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(measured: dict[str, dict[str, Any]], args: argparse.Namespace) -> bool:
-    gw, toy = measured["gateway"], measured.get("toy relay")
+    toy = measured.get("toy relay")
+
+    def med(result: dict[str, Any], n: int, key: str) -> float:
+        return median([lv[key] for lv in result["routing"][n]])
+
     rows = []
     for n in args.pairs:
-        levels = gw["routing"][n]
-        row = [
-            str(n),
-            f"{median([lv['msgs_per_s'] for lv in levels]):,.0f}",
-            f"{median([lv['cpu_us'] for lv in levels]):.1f}",
-            f"{100 * median([lv['busy'] for lv in levels]):.0f}%",
-        ]
-        if toy is not None:
-            tl = toy["routing"][n]
-            row += [
-                f"{median([lv['msgs_per_s'] for lv in tl]):,.0f}",
-                f"{median([lv['cpu_us'] for lv in tl]):.1f}",
-                ratio(
-                    median([lv["msgs_per_s"] for lv in levels]),
-                    median([lv["msgs_per_s"] for lv in tl]),
-                ),
-                ratio(median([lv["cpu_us"] for lv in levels]), median([lv["cpu_us"] for lv in tl])),
+        for label, result in measured.items():
+            row = [
+                str(n),
+                label,
+                f"{med(result, n, 'msgs_per_s'):,.0f}",
+                f"{med(result, n, 'cpu_us'):.1f}",
+                f"{100 * med(result, n, 'busy'):.0f}%",
             ]
-        rows.append(row)
-    headers = ["pairs", "gw msgs/s", "gw CPU us/msg", "gw busy"]
+            if toy is not None:
+                row += [
+                    ratio(med(result, n, "msgs_per_s"), med(toy, n, "msgs_per_s")),
+                    ratio(med(result, n, "cpu_us"), med(toy, n, "cpu_us")),
+                ]
+            rows.append(row)
+    headers = ["pairs", "server", "msgs/s", "CPU us/msg", "busy"]
     if toy is not None:
-        headers += ["toy msgs/s", "toy CPU us/msg", "gw/toy msgs/s", "gw/toy CPU"]
+        headers += ["msgs/s vs toy", "CPU vs toy"]
     log("")
-    log("routing (median over rounds; CPU is the server process, all threads)")
+    log("routing (median over rounds; CPU = the server process, all threads; busy = of one core)")
     log(table(headers, rows))
 
     rows = []
     for label, result in measured.items():
         i = result["idle"]
-        rows.append(
-            [
-                label,
-                f"{i['opened']}/{i['requested']}",
-                f"{i['alive_at_stop']}",
-                f"{i['open_seconds']:.1f}",
-                f"{i['rss_before_kib'] / 1024:.1f}",
-                f"{i['rss_held_kib'] / 1024:.1f}",
-                f"{i['kib_per_session']:.1f}",
-                f"{i['rss_after_kib'] / 1024:.1f}",
-            ]
-        )
+        row = [
+            label,
+            f"{i['opened']}/{i['requested']}",
+            f"{i['alive_at_stop']}",
+            f"{i['open_seconds']:.1f}",
+            f"{i['rss_before_kib'] / 1024:.1f}",
+            f"{i['rss_held_kib'] / 1024:.1f}",
+            f"{i['kib_per_session']:.1f}",
+            f"{i['rss_after_kib'] / 1024:.1f}",
+        ]
+        if toy is not None:
+            row.append(ratio(i["kib_per_session"], toy["idle"]["kib_per_session"]))
+        rows.append(row)
+    headers = [
+        "server",
+        "opened",
+        "alive at end",
+        "open s",
+        "RSS before MiB",
+        "RSS held MiB",
+        "KiB/session",
+        "RSS after close MiB",
+    ]
+    if toy is not None:
+        headers.append("KiB vs toy")
     log("")
     log("idle sessions (VmRSS of the server process)")
-    log(
-        table(
-            [
-                "server",
-                "opened",
-                "alive at end",
-                "open s",
-                "RSS before MiB",
-                "RSS held MiB",
-                "KiB/session",
-                "RSS after close MiB",
-            ],
-            rows,
-        )
-    )
-    if toy is not None:
-        log(
-            "gateway / toy relay memory per session: "
-            + ratio(gw["idle"]["kib_per_session"], toy["idle"]["kib_per_session"])
-        )
+    log(table(headers, rows))
+
     failed = False
     for label, result in measured.items():
+        ours = label.startswith("gateway")
         for n, levels in result["routing"].items():
             for lv in levels:
                 if lv["received"] < lv["expected"]:
                     log(f"! {label}, {n} pairs: received {lv['received']} of {lv['expected']}")
-                    failed = failed or label == "gateway"
+                    failed = failed or ours
         i = result["idle"]
         if i["opened"] < i["requested"] or i["alive_at_stop"] < i["opened"]:
             log(
                 f"! {label}: {i['opened']} of {i['requested']} idle sessions opened, "
                 f"{i['alive_at_stop']} alive at the end; {i['failures']}"
             )
-            failed = failed or label == "gateway"
+            failed = failed or ours
     return failed
 
 

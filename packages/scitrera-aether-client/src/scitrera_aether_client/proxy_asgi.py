@@ -138,9 +138,11 @@ class Lifespan:
         if self.mode == "off":
             return
         scope = {"type": "lifespan", "asgi": dict(_ASGI), "state": self.state}
-        self._task = asyncio.get_running_loop().create_task(
-            self.app(scope, self._to_app.get, self._from_app.put)
-        )
+
+        async def run() -> None:
+            await self.app(scope, self._to_app.get, self._from_app.put)
+
+        self._task = asyncio.get_running_loop().create_task(run())
         await self._to_app.put({"type": "lifespan.startup"})
         reply = await self._reply()
         if reply is None:  # the app does not speak lifespan

@@ -213,8 +213,9 @@ def _path_matches(pattern: str, path: str) -> bool:
 
 def send_error(conn: Connection, wire_id: str, kind: int, message: str) -> None:
     error = aether_pb2.ProxyError(kind=kind, message=message)  # type: ignore[arg-type]
-    conn.enqueue(
-        Up(proxy_http_response=aether_pb2.ProxyHttpResponse(request_id=wire_id, error=error))
+    _enqueue(
+        conn,
+        [Up(proxy_http_response=aether_pb2.ProxyHttpResponse(request_id=wire_id, error=error))],
     )
 
 
@@ -226,13 +227,22 @@ def send_response(
     body = response.body
     if len(body) <= chunk_size:
         response.body_chunked = False
-        conn.enqueue(Up(proxy_http_response=response))
+        _enqueue(conn, [Up(proxy_http_response=response)])
         return
     response.body = b""
     response.body_chunked = True
-    conn.enqueue(Up(proxy_http_response=response))
-    for frame in chunk_frames(wire_id, body, is_request=False, size=chunk_size):
-        conn.enqueue(frame)
+    frames = [Up(proxy_http_response=response)]
+    frames += chunk_frames(wire_id, body, is_request=False, size=chunk_size)
+    _enqueue(conn, frames)
+
+
+def _enqueue(conn: Connection, frames: list[aether_pb2.UpstreamMessage]) -> None:
+    """Send a reply; a client closed meanwhile has nobody left to answer."""
+    try:
+        for frame in frames:
+            conn.enqueue(frame)
+    except exc.ConnectionError as error:
+        log.info("proxy reply dropped: %s", error)
 
 
 def normalize_result(result: Any) -> aether_pb2.ProxyHttpResponse:

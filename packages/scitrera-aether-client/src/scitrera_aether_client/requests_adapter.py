@@ -19,7 +19,7 @@ import http
 import http.client
 import io
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 try:
@@ -138,7 +138,7 @@ class AetherRequestsAdapter(requests.adapters.BaseAdapter):
             "backend": backend,
         }
 
-    def send(  # type: ignore[override]
+    def send(
         self,
         request: requests.PreparedRequest,
         stream: bool = False,
@@ -148,7 +148,11 @@ class AetherRequestsAdapter(requests.adapters.BaseAdapter):
         proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
         target, path = parse_aether_url(request.url or "")
-        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
+        headers = [
+            (k, v.decode("latin-1") if isinstance(v, bytes) else v)
+            for k, v in request.headers.items()
+            if k.lower() not in HOP_BY_HOP
+        ]
         try:
             answer = proxy_http(
                 self.client,
@@ -177,14 +181,13 @@ class AetherRequestsAdapter(requests.adapters.BaseAdapter):
         response = requests.Response()
         response.status_code = answer.status_code
         response.headers = requests.structures.CaseInsensitiveDict(dict(answer.headers))
-        response._content = answer.body
-        response._content_consumed = True  # type: ignore[attr-defined]
+        # The body is already whole: mark it read so content and iter_content() serve it.
+        response.__dict__.update(_content=answer.body, _content_consumed=True, connection=self)
         response.raw = io.BytesIO(answer.body)
         response.url = request.url or ""
         response.request = request
         response.reason = _reason(answer.status_code)
         response.encoding = requests.utils.get_encoding_from_headers(response.headers)
-        response.connection = self  # type: ignore[attr-defined]
         _extract_cookies(response, request, answer)
         return response
 
@@ -222,5 +225,5 @@ def _extract_cookies(
         requests.cookies.extract_cookies_to_jar(
             response.cookies,
             request,
-            _CookieSource(answer.headers),  # type: ignore[arg-type]
+            cast(Any, _CookieSource(answer.headers)),
         )

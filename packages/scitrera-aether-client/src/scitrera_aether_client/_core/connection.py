@@ -12,7 +12,9 @@ import asyncio
 import logging
 import platform
 import sys
+import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -36,6 +38,10 @@ R = TypeVar("R")
 #: Responses the Go gateway sends without echoing request_id: matched to the oldest pending call.
 FIFO_ARMS = frozenset({"workspace", "agent", "acl"})
 HANDSHAKE_TIMEOUT_S = 30.0
+# aether.v1 has no send acknowledgement: messages written just before a stream died may never have
+# reached the gateway. Those written in the last RESEND_WINDOW_S are sent again on the next stream
+# (at-least-once; a receiver may see a duplicate, never a gap).
+RESEND_WINDOW_S = 0.25
 SDK_VERSION = "0.3.0"
 
 
@@ -105,6 +111,7 @@ class Connection:
         self.final_error: exc.AetherError | None = None
         self.connected_once = False
         self._early: list[aether_pb2.DownstreamMessage] = []
+        self._recent: deque[tuple[float, aether_pb2.UpstreamMessage]] = deque()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -300,6 +307,7 @@ class Connection:
                 if not frames:
                     await self.outbox.wait()
                     continue
+                recent = self._recent
                 for i, frame in enumerate(frames):
                     try:
                         await call.write(frame)
@@ -307,6 +315,11 @@ class Connection:
                         # The stream died under us: keep what was not written for the next one.
                         self.outbox.requeue_front(frames[i:])
                         return
+                    if frame.HasField("send"):
+                        now = time.monotonic()
+                        recent.append((now, frame))
+                        while recent[0][0] < now - RESEND_WINDOW_S:
+                            recent.popleft()
         except asyncio.CancelledError:
             raise
 
@@ -340,6 +353,7 @@ class Connection:
         if self._closing or self._forced or not self.auto_reconnect or not recoverable:
             await self._stop(error or exc.ConnectionClosedError(reason, reason=reason))
             return
+        self._requeue_recent()
         self._requeue_idempotent()
         attempt = 0
         while not self._closing:
@@ -360,6 +374,13 @@ class Connection:
                 continue
             self._start()
             return
+
+    def _requeue_recent(self) -> None:
+        """Messages written shortly before the stream died go out again first, in order."""
+        horizon = time.monotonic() - RESEND_WINDOW_S
+        frames = [frame for at, frame in self._recent if at >= horizon]
+        self._recent.clear()
+        self.outbox.requeue_front(frames)
 
     def _requeue_idempotent(self) -> None:
         """Resend idempotent calls on the next stream; fail the others at once (DESIGN §3.5)."""
