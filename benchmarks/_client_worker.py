@@ -57,7 +57,7 @@ def percentile(ordered: list[float], q: float) -> float:
 
 
 def latency_summary(
-    samples: list[float], timeouts: int, cpu0: tuple[float, float], t0: float
+    samples: list[float], timeouts: int, cpu0: tuple[float, float, float], t0: float
 ) -> dict[str, Any]:
     ordered = sorted(samples)
     if not ordered:
@@ -76,25 +76,39 @@ def latency_summary(
 GATEWAY_PID = 0  # set from --gateway-pid: its CPU time is read from /proc around each phase
 
 
-def cpu_now() -> tuple[float, float]:
-    """(CPU seconds of this process, all threads; CPU seconds of the gateway process or 0)."""
+def machine_cpu_seconds() -> float:
+    """CPU time used by every process on the machine (from /proc/stat), 0 where unavailable."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:9]]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_now() -> tuple[float, float, float]:
+    """CPU seconds of (this process, all threads; the gateway process or 0; the whole machine)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     gateway = 0.0
     if GATEWAY_PID:
         with open(f"/proc/{GATEWAY_PID}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
         gateway = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return usage.ru_utime + usage.ru_stime, gateway
+    return usage.ru_utime + usage.ru_stime, gateway, machine_cpu_seconds()
 
 
-def cpu_summary(before: tuple[float, float], count: int, seconds: float) -> dict[str, float]:
-    """CPU per message (or per round trip) of the client process and of the gateway."""
+def cpu_summary(before: tuple[float, float, float], count: int, seconds: float) -> dict[str, float]:
+    """CPU per message (or per round trip) of the client process and of the gateway, and the
+    CPU that other processes on the machine used meanwhile (cores; noise to judge a result by)."""
     after = cpu_now()
-    client, gateway = after[0] - before[0], after[1] - before[1]
+    client, gateway, machine = (a - b for a, b in zip(after, before, strict=True))
     out = {"client_cpu_us": client / max(count, 1) * 1e6, "client_cpu_util": client / seconds}
     if GATEWAY_PID:
         out["gateway_cpu_us"] = gateway / max(count, 1) * 1e6
         out["gateway_cpu_util"] = gateway / seconds
+        if machine:
+            out["other_cpu_util"] = max(0.0, machine - client - gateway) / seconds
     return out
 
 
@@ -413,7 +427,7 @@ def latency_sync(target: str, run: str, pings: int, size: int) -> dict[str, Any]
     return summary
 
 
-def throughput_summary(c: Counters, t0: float, cpu0: tuple[float, float]) -> dict[str, Any]:
+def throughput_summary(c: Counters, t0: float, cpu0: tuple[float, float, float]) -> dict[str, Any]:
     seconds = max(c.t_last - t0, 1e-9)
     return {
         "n": c.n,

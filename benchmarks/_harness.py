@@ -267,3 +267,32 @@ def source_state() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "source: unknown (no git)"
     return f"source: {head}" + (" + uncommitted changes in packages/" if dirty else "")
+
+
+def machine_cpu_seconds() -> float:
+    """CPU time used by every process on the machine so far (/proc/stat), 0 where unavailable."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:9]]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+
+def machine_busy(interval: float = 1.0) -> float:
+    """Cores in use by all processes over `interval` seconds (0.0 .. number of CPUs)."""
+    before = machine_cpu_seconds()
+    time.sleep(interval)
+    return (machine_cpu_seconds() - before) / interval
+
+
+def wait_quiet(max_seconds: float, threshold: float = 0.15) -> str:
+    """Wait (up to max_seconds) until other processes use less than `threshold` cores; the
+    benchmarks share the machine with whatever else runs, so say how busy it was."""
+    deadline = time.monotonic() + max_seconds
+    busy = machine_busy()
+    while busy > threshold and time.monotonic() < deadline:
+        busy = machine_busy(2.0)
+    quiet = "quiet" if busy <= threshold else "BUSY: other processes compete; expect noise"
+    return f"machine load before start: {busy:.2f} of {os.cpu_count()} cores ({quiet})"

@@ -17,11 +17,17 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import sys
 import time
 from typing import Any
 
 from _client_worker import MEASURED, WARM, RawAgent, body
+
+
+def process_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 async def read_command() -> str:
@@ -98,6 +104,7 @@ async def pairs(args: argparse.Namespace) -> dict[str, Any]:
     print("READY", flush=True)
     if await read_command() != "GO":
         return {"aborted": True}
+    cpu0 = process_cpu()
     t_start = time.monotonic()
     await asyncio.gather(*(p.run(max(30.0, args.messages * args.pairs / 300)) for p in group))
     result = {
@@ -107,6 +114,7 @@ async def pairs(args: argparse.Namespace) -> dict[str, Any]:
         "expected": args.messages * args.pairs,
         "t_start": t_start,
         "t_end": max(p.t_last for p in group),
+        "cpu_seconds": process_cpu() - cpu0,
     }
     await asyncio.gather(*(p.close() for p in group))
     return result

@@ -41,7 +41,9 @@ from _harness import (
     median,
     ratio,
     reference_python,
+    source_state,
     table,
+    wait_quiet,
 )
 
 
@@ -115,7 +117,7 @@ def report(flavours: list[Flavour]) -> None:
     rows = []
     for f in flavours:
         if not f.results:
-            rows.append([f.label, *(["failed"] * 8)])
+            rows.append([f.label, *(["failed"] * 9)])
             continue
         rows.append(
             [
@@ -128,6 +130,7 @@ def report(flavours: list[Flavour]) -> None:
                 fmt(f.metric("latency", "p99_us")),
                 fmt(f.metric("latency", "mean_us")),
                 fmt(f.metric("latency", "client_cpu_us"), 1),
+                fmt(f.metric("throughput", "other_cpu_util"), 2),
             ]
         )
     headers = [
@@ -140,9 +143,15 @@ def report(flavours: list[Flavour]) -> None:
         "rtt p99 us",
         "rtt mean us",
         "cli CPU us/rtt",
+        "other load",
     ]
     log("")
     log(table(headers, rows))
+    log(
+        "(medians over rounds. cli CPU: the worker process holding both agents; gw CPU: the "
+        "gateway process; gw busy: its share of one core during the throughput run; other load: "
+        "cores used by unrelated processes meanwhile)"
+    )
     by = {f.label: f for f in flavours}
     pairs = [
         ("ours async", "raw grpcio"),
@@ -184,12 +193,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=int, default=1000, help="max messages in flight (1000)")
     parser.add_argument("--memory", action="store_true", help="gateway DB in memory, not a file")
     parser.add_argument("--no-reference", action="store_true", help="skip the reference client")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        help="wait up to this many seconds for the machine to be idle first (0; full: 60)",
+    )
     parser.add_argument("--json", help="also write every raw result to this file")
     args = parser.parse_args(argv)
     quick = args.quick
     args.messages = args.messages or (2_000 if quick else 20_000)
     args.pings = args.pings or (200 if quick else 2_000)
     args.rounds = args.rounds or (1 if quick else 3)
+    if args.wait_quiet is None:
+        args.wait_quiet = 0.0 if quick else 60.0
 
     flavours = [
         Flavour("raw grpcio", sys.executable, "raw", ours=True),
@@ -211,8 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     log(
         f"# client_bench: {args.messages} msgs x {args.payload} B (window {args.window}), "
         f"{args.pings} pings, {args.rounds} round(s); python {platform.python_version()}, "
-        f"grpcio {grpc.__version__}, {os.cpu_count()} CPUs"
+        f"grpcio {grpc.__version__}, {os.cpu_count()} CPUs; {source_state()}"
     )
+    log(f"# {wait_quiet(args.wait_quiet)}")
     with GatewayProcess(memory=args.memory) as gw:
         log(
             f"# gateway: embedded, own process pid {gw.pid} at {gw.target} "
@@ -229,7 +246,9 @@ def main(argv: list[str] | None = None) -> int:
                         f"  round {r + 1} {flavour.label:<22} "
                         f"{last['throughput']['msgs_per_s']:>8,.0f} msg/s  "
                         f"p50 {last['latency'].get('p50_us', float('nan')):>7,.0f} us  "
-                        f"p99 {last['latency'].get('p99_us', float('nan')):>7,.0f} us"
+                        f"p99 {last['latency'].get('p99_us', float('nan')):>7,.0f} us  "
+                        "other load "
+                        f"{last['throughput'].get('other_cpu_util', float('nan')):.2f} cores"
                     )
         gateway_rss = gw.rss_kib()
     log(f"# gateway VmRSS at the end: {gateway_rss / 1024:.1f} MiB")

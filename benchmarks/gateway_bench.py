@@ -36,10 +36,12 @@ from _harness import (
     GatewayProcess,
     clean_env,
     log,
+    machine_cpu_seconds,
     median,
     ratio,
     source_state,
     table,
+    wait_quiet,
 )
 
 
@@ -105,14 +107,14 @@ def routing(server: GatewayProcess, n_pairs: int, args: argparse.Namespace) -> d
     try:
         for proc in procs:
             ready_line(proc)
-        cpu0, wall0 = server.cpu_seconds(), time.perf_counter()
+        cpu0, machine0, wall0 = server.cpu_seconds(), machine_cpu_seconds(), time.perf_counter()
         for proc in procs:  # the barrier: every session is up before any message is sent
             assert proc.stdin is not None
             proc.stdin.write("GO\n")
             proc.stdin.flush()
         budget = 60 + args.messages / 200
         results = [finish(proc, "", budget) for proc in procs]
-        cpu1, wall1 = server.cpu_seconds(), time.perf_counter()
+        cpu1, machine1, wall1 = server.cpu_seconds(), machine_cpu_seconds(), time.perf_counter()
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -127,6 +129,11 @@ def routing(server: GatewayProcess, n_pairs: int, args: argparse.Namespace) -> d
         "msgs_per_s": received / span,
         "cpu_us": (cpu1 - cpu0) / max(received, 1) * 1e6,
         "busy": (cpu1 - cpu0) / (wall1 - wall0),
+        "load_cpu": sum(r["cpu_seconds"] for r in results) / (wall1 - wall0),
+        "other_cpu": max(
+            0.0, machine1 - machine0 - (cpu1 - cpu0) - sum(r["cpu_seconds"] for r in results)
+        )
+        / (wall1 - wall0),
     }
 
 
@@ -188,7 +195,8 @@ def measure(server: GatewayProcess, args: argparse.Namespace) -> dict[str, Any]:
             log(
                 f"  round {r + 1} {n:>3} pair(s): {level['msgs_per_s']:>8,.0f} msg/s  "
                 f"{level['cpu_us']:>6.1f} us CPU/msg  busy {100 * level['busy']:.0f}%  "
-                f"({level['received']}/{level['expected']} received)"
+                f"({level['received']}/{level['expected']} received; load procs "
+                f"{level['load_cpu']:.2f} cores, other {level['other_cpu']:.2f} cores)"
             )
     out["idle"] = idle(server, args.idle, args)
     i = out["idle"]
@@ -223,8 +231,15 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated, of: gateway (file SQLite), gateway-memory (in-memory SQLite), "
         "toy (the toy relay). Default gateway,gateway-memory,toy (--quick: gateway,toy)",
     )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        help="wait up to this many seconds for the machine to be idle first (0; full: 60)",
+    )
     parser.add_argument("--json", help="also write every raw result to this file")
     args = parser.parse_args(argv)
+    if args.wait_quiet is None:
+        args.wait_quiet = 0.0 if args.quick else 60.0
     args.pairs = [int(p) for p in str(args.pairs).split(",") if p.strip()]
     args.messages = args.messages or (3_000 if args.quick else 40_000)
     args.rounds = args.rounds or (1 if args.quick else 2)
@@ -243,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.python_version()}, grpcio {grpc.__version__}, {os.cpu_count()} CPUs; "
         f"{source_state()}"
     )
+    log(f"# {wait_quiet(args.wait_quiet)}")
     measured: dict[str, dict[str, Any]] = {}
     for name in names:
         label, toy, memory = SERVERS[name]
@@ -272,6 +288,7 @@ def report(measured: dict[str, dict[str, Any]], args: argparse.Namespace) -> boo
                 f"{med(result, n, 'msgs_per_s'):,.0f}",
                 f"{med(result, n, 'cpu_us'):.1f}",
                 f"{100 * med(result, n, 'busy'):.0f}%",
+                f"{med(result, n, 'other_cpu'):.2f}",
             ]
             if toy is not None:
                 row += [
@@ -279,11 +296,14 @@ def report(measured: dict[str, dict[str, Any]], args: argparse.Namespace) -> boo
                     ratio(med(result, n, "cpu_us"), med(toy, n, "cpu_us")),
                 ]
             rows.append(row)
-    headers = ["pairs", "server", "msgs/s", "CPU us/msg", "busy"]
+    headers = ["pairs", "server", "msgs/s", "CPU us/msg", "busy", "other load"]
     if toy is not None:
         headers += ["msgs/s vs toy", "CPU vs toy"]
     log("")
-    log("routing (median over rounds; CPU = the server process, all threads; busy = of one core)")
+    log(
+        "routing (median over rounds; CPU = the server process, all threads; busy = its share "
+        "of one core; other load = cores used by unrelated processes meanwhile)"
+    )
     log(table(headers, rows))
 
     rows = []

@@ -1,4 +1,4 @@
-"""Callback semantics (issue 4 item 3): order, typed-then-catch-all, failures, calls from callbacks."""
+"""Callback semantics (issue 4 item 3): order, typed then catch-all, failures, nested calls."""
 
 from __future__ import annotations
 
