@@ -104,7 +104,9 @@ def measure_sync(call: Callable[[], httpx.Response], seconds: float) -> Sample:
             break
     elapsed = time.perf_counter() - started
     latencies.sort()
-    return Sample(len(latencies) / elapsed, percentile(latencies, 50) * 1e3, percentile(latencies, 99) * 1e3)
+    return Sample(
+        len(latencies) / elapsed, percentile(latencies, 50) * 1e3, percentile(latencies, 99) * 1e3
+    )
 
 
 async def measure_async(
@@ -125,7 +127,9 @@ async def measure_async(
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     latencies.sort()
-    return Sample(len(latencies) / elapsed, percentile(latencies, 50) * 1e3, percentile(latencies, 99) * 1e3)
+    return Sample(
+        len(latencies) / elapsed, percentile(latencies, 50) * 1e3, percentile(latencies, 99) * 1e3
+    )
 
 
 def run_sync_scenario(scenario: Scenario, client: httpx.Client, seconds: float) -> Sample:
@@ -147,7 +151,9 @@ async def run_async_scenario(
 # ---------------------------------------------------------------------- the two sides
 
 
-def proxy_round(scenarios: list[Scenario], target: str, topic: str, seconds: float, tag: str) -> None:
+def proxy_round(
+    scenarios: list[Scenario], target: str, topic: str, seconds: float, tag: str
+) -> None:
     from scitrera_aether_client import AgentClient, AsyncAgentClient
     from scitrera_aether_client.httpx_transport import (
         AetherAsyncHTTPXTransport,

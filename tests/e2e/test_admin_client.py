@@ -33,6 +33,7 @@ from scitrera_aether_client import (
     PermissionDeniedError,
     WorkflowEngineClient,
 )
+from scitrera_aether_client import TimeoutError as AetherTimeoutError
 from scitrera_aether_client.proto import aether_pb2
 
 Ctx = dict[str, Any]
@@ -447,6 +448,8 @@ def test_sync_every_method_refused_without_admin(sync_secure_gateway: EmbeddedGa
             if step.gated:
                 with pytest.raises(PermissionDeniedError, match="permission denied"):
                     call(**step.args(REFUSED_CTX))
+        with pytest.raises(PermissionDeniedError):  # health lists every session: admin only
+            admin.health()
         # Not gated by the gateway (as in the reference): no engine, so a plain failure.
         answer = admin.list_workflow_rules(workspace="ws-1")
         assert answer is not None and answer.error == "workflow engine not connected"
@@ -542,6 +545,8 @@ async def test_async_every_method_refused_without_admin(secure_gateway: Embedded
         if step.gated:
             with pytest.raises(PermissionDeniedError, match="permission denied"):
                 await getattr(admin, step.method)(**step.args(REFUSED_CTX))
+    with pytest.raises(PermissionDeniedError):
+        await admin.health()
     await agent.close()
 
 
@@ -594,30 +599,71 @@ async def test_health_counts_match_the_clients(gateway: EmbeddedGateway) -> None
     await fleet.close()
 
 
-async def test_health_on_a_gateway_without_admin_query(gateway: EmbeddedGateway) -> None:
-    """A gateway that answers ERR_NOT_IMPLEMENTED (the reference Go gateway) -> NotImplementedError.
+def _go_style_admin_query(echo: bool) -> Callable[..., list[aether_pb2.DownstreamMessage]]:
+    """The reference Go gateway's answer to AdminQuery: ERR_NOT_IMPLEMENTED."""
 
-    Simulated by sending GET_INFO, which the embedded gateway does not serve, through the same
-    mapping the health call uses."""
-    from scitrera_aether_client._core import admin_requests
+    def handle(*args: Any) -> list[aether_pb2.DownstreamMessage]:
+        query: aether_pb2.AdminQuery = args[-1]
+        error = aether_pb2.ErrorResponse(
+            code="ERR_NOT_IMPLEMENTED",
+            message="not implemented",
+            request_id=query.request_id if echo else "",
+        )
+        return [aether_pb2.DownstreamMessage(error=error)]
+
+    return handle
+
+
+async def test_health_on_a_gateway_without_admin_query(
+    gateway: EmbeddedGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ERR_NOT_IMPLEMENTED -> NotImplementedError; no answer (no request_id) -> TimeoutError."""
+    import aether_gateway.services
 
     agent = AsyncAgentClient("ws-1", "admin", "a1")
+    agent.on_error = lambda error: None  # the uncorrelated refusal lands here
     await agent.connect(gateway.target)
-    request = admin_requests.AdminRequest(
-        "admin_query",
-        aether_pb2.AdminQuery(op=aether_pb2.AdminQuery.GET_INFO),
-        aether_pb2.AdminResponse,
-    )
+    admin = AsyncAdminClient(agent)
+    monkeypatch.setattr(aether_gateway.services, "handle_admin_query", _go_style_admin_query(True))
     with pytest.raises(NotImplementedError, match="does not answer AdminQuery") as info:
-        try:
-            await agent.admin_query(request.op, 5)
-        except Exception as error:
-            raise admin_requests.health_error(error) from None  # type: ignore[arg-type]
-    assert info.value.operation == "health"
+        await admin.health()
+    assert info.value.operation == "health" and info.value.code == "ERR_NOT_IMPLEMENTED"
+    monkeypatch.setattr(aether_gateway.services, "handle_admin_query", _go_style_admin_query(False))
+    with pytest.raises(AetherTimeoutError) as late:
+        await admin.health(timeout=0.3)
+    assert late.value.operation == "health"
     await agent.close()
 
 
-async def test_async_facade_rejects_a_sync_client(sync_gateway: EmbeddedGateway) -> None:
+def test_gateway_health_from_a_go_style_response() -> None:
+    """Uptime as a Go duration, and per-type counts from GatewayStats when no rows are sent."""
+    stats = aether_pb2.GatewayStats(
+        agent_connections=2, user_connections=1, workflow_engine_connected=True
+    )
+    response = aether_pb2.AdminResponse(
+        success=True,
+        health=aether_pb2.HealthInfo(status=aether_pb2.HEALTH_STATUS_DEGRADED),
+        info=aether_pb2.GatewayInfo(version="v1.2.3", uptime="1h2m3.5s", num_connections=4),
+        stats=stats,
+        total_count=7,
+    )
+    assert GatewayHealth.from_response(response) == GatewayHealth(
+        status="degraded",
+        version="v1.2.3",
+        uptime_seconds=3723,
+        sessions_by_type={"agent": 2, "user": 1, "workflow_engine": 1},
+        total_sessions=4,
+        queued_messages=7,
+    )
+    started = aether_pb2.GatewayInfo(started_at=int(time.time()) - 90, uptime="garbled")
+    assert (
+        89
+        <= GatewayHealth.from_response(aether_pb2.AdminResponse(info=started)).uptime_seconds
+        <= 91
+    )
+
+
+async def test_async_facade_rejects_a_sync_client() -> None:
     sync_agent = AgentClient("ws-1", "x", "y")
     with pytest.raises(InvalidArgumentError, match="use AdminClient"):
         AsyncAdminClient(sync_agent)  # type: ignore[arg-type]
@@ -647,3 +693,50 @@ def test_concurrent_sync_calls_are_correlated(sync_gateway: EmbeddedGateway) -> 
         for t in threads:
             t.join(10)
         assert not errors
+
+
+ACL_KEY = ("user", "alice", "workspace", "ws-1")
+BAD_ARGUMENTS: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
+    ("create_workspace", (), {"workspace_id": ""}, "workspace_id"),
+    ("create_workspace", ("a b",), {}, "workspace_id"),
+    ("update_workspace", ("ws",), {"metadata": {"a": 1}}, "metadata"),
+    ("create_acl_rule", (*ACL_KEY, 60), {}, "access_level"),
+    ("create_acl_rule", (*ACL_KEY, True), {}, "access_level"),
+    ("create_acl_rule", ("", "alice", "workspace", "ws-1", 10), {}, "principal_type"),
+    ("create_acl_rule", (*ACL_KEY, 10), {"authorization": "me"}, "authorization"),
+    ("revoke_acl_rule", ("user", "alice", "workspace", ""), {}, "resource_id"),
+    ("delete_acl_rule", ("",), {}, "rule_id"),
+    ("set_fallback_policy", ("agent_kv_scope", -1), {}, "fallback_access_level"),
+    ("get_fallback_policy", ("",), {}, "rule_category"),
+    ("explain_access", ACL_KEY, {"required_level": 99}, "required_level"),
+    ("create_token", ("",), {}, "name"),
+    ("create_token", ("ci",), {"scopes": "admin"}, "scopes"),
+    ("create_token", ("ci",), {"expires_in_hours": -1}, "expires_in_hours"),
+    ("list_tokens", (), {"limit": -1}, "limit"),
+    ("list_workspaces", (), {"offset": 2**31}, "offset"),
+    ("revoke_token", ("",), {}, "token_id"),
+    ("get_agent", ("",), {}, "implementation"),
+    ("register_agent", ("impl",), {"capabilities": {"a": "yes"}}, "capabilities"),
+    ("register_agent", ("impl",), {"resource_schema": [{"bogus": 1}]}, "resource_schema"),
+    ("update_agent", ("impl",), {"extensions": "urn:x"}, "extensions"),
+    ("create_role", ("",), {}, "name"),
+    ("assign_role", ("ops", "", "alice"), {}, "assignee_type"),
+    ("add_group_member", ("eng", "user", ""), {}, "member_id"),
+    ("list_principal_roles", ("", "alice"), {}, "principal_type"),
+    ("list_connections", (), {"principal_type": "robot"}, "principal_type"),
+    ("disconnect_session", ("",), {}, "session_id"),
+    ("get_workflow_rule", ("",), {}, "rule_id"),
+    ("list_tokens", (), {"timeout": 0}, "timeout"),
+    ("health", (), {"timeout": -1.0}, "timeout"),
+]
+
+
+@pytest.mark.parametrize(("method", "args", "kwargs", "argument"), BAD_ARGUMENTS)
+def test_bad_arguments_name_the_argument(
+    method: str, args: tuple[Any, ...], kwargs: dict[str, Any], argument: str
+) -> None:
+    """Checked before anything is sent: the client need not even be connected."""
+    admin = AdminClient(AgentClient("ws-1", "admin", "a1"))
+    with pytest.raises(InvalidArgumentError) as info:
+        getattr(admin, method)(*args, **kwargs)
+    assert info.value.argument == argument

@@ -274,12 +274,16 @@ def test_refusal_is_an_acl_response(acl: ACLStore) -> None:
 # ----------------------------------------------------------------------------- admin policy
 
 
-def test_dev_mode_system_principals_and_admin_keys_are_allowed(acl: ACLStore) -> None:
+def test_dev_mode_and_admin_keys_are_allowed(acl: ACLStore) -> None:
     assert admin_allowed(make_caller("agent"), True, acl, "tokens")
-    assert admin_allowed(make_caller("workflow_engine"), False, acl, "sessions")
-    assert admin_allowed(make_caller("orchestrator"), False, acl)
     assert admin_allowed(make_caller("service", is_admin=True), False, acl, "acl")
     assert not admin_allowed(make_caller("agent"), False, acl, "tokens")
+
+
+def test_credential_free_system_principals_get_no_admin_outside_dev_mode(acl: ACLStore) -> None:
+    # They connect without a key, so a bypass would hand admin to anyone claiming to be one.
+    assert not admin_allowed(make_caller("workflow_engine"), False, acl, "sessions")
+    assert not admin_allowed(make_caller("orchestrator"), False, acl)
 
 
 def test_an_admin_glob_rule_covers_every_area(acl: ACLStore) -> None:

@@ -12,13 +12,16 @@ from aether_gateway.embedded import EmbeddedGateway, run_gateway
 from scitrera_aether_client import (
     AgentClient,
     AsyncAgentClient,
+    AsyncMetricsBridgeClient,
     AsyncTaskClient,
+    AsyncWorkflowEngineClient,
     DuplicateIdentityError,
 )
 from scitrera_aether_client.proto import aether_pb2
 
 from ._support import (
     FAST,
+    Inbox,
     RawStream,
     Up,
     agent_init,
@@ -236,3 +239,46 @@ def test_sync_in_process_gateway_serves_a_sync_client() -> None:
             assert client.session_id and client.is_connected
         finally:
             client.close()
+
+
+async def test_config_snapshot_carries_the_agents_exclusive_kv(
+    gateway: EmbeddedGateway, opened
+) -> None:
+    first = await opened(AsyncAgentClient("ws", "bot", "snapshot"), gateway.target)
+    await first.kv_put("g", b"global-own", scope="global-exclusive")
+    await first.kv_put("w", b"workspace-own", scope="workspace-exclusive")
+    await first.kv_put("shared", b"not in the snapshot")
+    await first.close()
+    again = AsyncAgentClient("ws", "bot", "snapshot")
+    configs: Inbox[aether_pb2.ConfigSnapshot] = Inbox()
+    again.on_config = configs
+    await opened(again, gateway.target)
+    snapshot = await configs.wait_for()
+    assert dict(snapshot.global_exclusive_kv) == {"g": b"global-own"}
+    assert dict(snapshot.workspace_exclusive_kv) == {"w": b"workspace-own"}
+    assert not snapshot.kv and not snapshot.global_kv
+
+
+@pytest.mark.parametrize(
+    "make", [AsyncWorkflowEngineClient, AsyncMetricsBridgeClient], ids=["wfe", "metrics"]
+)
+async def test_singleton_principals_refuse_a_second_instance(
+    gateway: EmbeddedGateway, opened, make
+) -> None:
+    await opened(make(), gateway.target)
+    with pytest.raises(DuplicateIdentityError):
+        await make().connect(gateway.target)
+
+
+async def test_orchestrators_without_a_specifier_get_distinct_identities(
+    gateway: EmbeddedGateway, raw, opened
+) -> None:
+    identity = aether_pb2.OrchestratorIdentity(implementation="orc", supported_profiles=["p"])
+    init = Up(init=aether_pb2.InitConnection(orchestrator=identity))
+    first = await raw(gateway.target, init)
+    second = await raw(gateway.target, init)  # not a duplicate: each gets its own specifier
+    assert first.ack.session_id != second.ack.session_id
+    admin = await opened(AsyncAgentClient("ops", "console", "admin"), gateway.target)
+    listed = await admin.list_sessions(principal_type="orchestrator")
+    identities = {c.identity for c in listed.connections}
+    assert len(identities) == 2 and all(i.startswith("orc::orc::") for i in identities)

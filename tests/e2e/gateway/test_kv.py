@@ -6,6 +6,7 @@ import pytest
 
 from aether_gateway.embedded import EmbeddedGateway
 from scitrera_aether_client import (
+    AetherError,
     AsyncAgentClient,
     AsyncBridgeClient,
     AsyncOrchestratorClient,
@@ -210,3 +211,22 @@ async def test_counter_on_a_non_integer_is_kv_error(gateway: EmbeddedGateway, op
     await eventually(lambda: bool(failures), "the KV_ERROR frame")
     assert failures[0].code == "KV_ERROR"
     assert (await agent.kv_get("word")).value == b"hello"
+
+
+async def test_a_value_over_the_quota_gets_only_err_quota(gateway: EmbeddedGateway, raw) -> None:
+    stream = await raw(gateway.target, agent_init(spec="quota"))
+    await stream.read_arm("config")
+    big = KV(op=KV.PUT, scope=KV.GLOBAL, key="big", value=b"x" * ((1 << 20) + 1), request_id="q")
+    await stream.send(Up(kv_op=big))
+    await stream.send(Up(kv_op=KV(op=KV.GET, scope=KV.GLOBAL, key="big", request_id="after")))
+    error = await stream.read_arm("error")
+    assert error.code == "ERR_QUOTA_001" and error.request_id == "q"
+    after = await stream.read_arm("kv")  # no failed KVResponse came in between
+    assert after.request_id == "after" and after.value == b""
+
+
+async def test_sdk_raises_for_a_value_over_the_quota(gateway: EmbeddedGateway, opened) -> None:
+    agent = await opened(AsyncAgentClient("ws", "bot", "quota-sdk"), gateway.target)
+    with pytest.raises(AetherError) as refused:
+        await agent.kv_put("big", b"x" * ((1 << 20) + 1))
+    assert refused.value.code == "ERR_QUOTA_001"

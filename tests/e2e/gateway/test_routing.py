@@ -13,6 +13,7 @@ from scitrera_aether_client import (
     METRIC,
     SERVICE_WILDCARD,
     AsyncAgentClient,
+    AsyncBridgeClient,
     AsyncMetricsBridgeClient,
     AsyncOrchestratorClient,
     AsyncServiceClient,
@@ -47,6 +48,29 @@ async def test_user_may_not_send_to_uu(gateway: EmbeddedGateway, opened) -> None
     await user.send_message_to_user_session("bob", "w1", b"marker")
     await wait_payload(received, b"marker")
     assert payloads(received) == [b"marker"]
+
+
+@pytest.mark.parametrize("topic", ["event::*", "metric::*", "pg::ws"])
+async def test_user_may_not_send_to_fan_in_or_progress_lanes(
+    gateway: EmbeddedGateway, opened, topic: str
+) -> None:
+    user = await opened(AsyncUserClient("alice", "w1"), gateway.target)
+    failures = errors(user)
+    await user.send_message(topic, b"denied")
+    assert (await failures.wait_for()).code == "ERR_PERMISSION_DENIED"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: AsyncServiceClient("svc", "s1"), lambda: AsyncBridgeClient("br", "b1")],
+    ids=["service", "bridge"],
+)
+async def test_services_and_bridges_may_send_to_uu(gateway: EmbeddedGateway, opened, make) -> None:
+    user = await opened(AsyncUserClient("lena", "w1"), gateway.target)
+    received = messages(user)
+    sender = await opened(make(), gateway.target)
+    await sender.send_message("uu::lena", b"to all windows")
+    await wait_payload(received, b"to all windows")
 
 
 async def test_orchestrator_may_not_send_to_a_user(gateway: EmbeddedGateway, opened) -> None:
@@ -118,6 +142,18 @@ async def test_events_fan_in_to_the_workflow_engine(gateway: EmbeddedGateway, op
     await wait_payload(events, b"by workspace")
     assert first.payload == b'{"kind": "done"}'
     assert first.message_type == EVENT and first.source_topic == "ag::ws::bot::emitter"
+
+
+async def test_events_wait_for_an_offline_workflow_engine(gateway: EmbeddedGateway, opened) -> None:
+    agent = await opened(AsyncAgentClient("ws", "bot", "early-emitter"), gateway.target)
+    await agent.send_event(b"e1")
+    await agent.send_event(b"e2")
+    await barrier(agent)
+    engine = AsyncWorkflowEngineClient()
+    events = messages(engine)
+    await opened(engine, gateway.target)
+    await events.wait_count(2)
+    assert payloads(events) == [b"e1", b"e2"]
 
 
 async def test_metrics_fan_in_to_the_metrics_bridge(gateway: EmbeddedGateway, opened) -> None:

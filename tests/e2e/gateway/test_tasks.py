@@ -254,6 +254,25 @@ async def test_task_operations_move_the_persisted_status(gateway: EmbeddedGatewa
     assert missing.success is False and missing.error == "task not found"
 
 
+async def test_a_retried_pool_task_is_offered_to_a_worker_again(
+    gateway: EmbeddedGateway, opened
+) -> None:
+    worker = await opened(AsyncAgentClient("ws", "redo", "w1"), gateway.target)
+    pushed = assignments(worker)
+    creator = await opened(AsyncAgentClient("ws", "boss", "redo"), gateway.target)
+    created = await creator.create_task_sync(
+        "flaky", "ws", target_implementation="redo", assignment_mode=POOL
+    )
+    await pushed.wait_for()
+    assert (await worker.fail_task(created.task_id, reason="crashed")).success
+    retried = await creator.retry_task(created.task_id)
+    assert retried.success and retried.task.attempt == 2
+    await pushed.wait_count(2)
+    assert [a.task_id for a in pushed.items] == [created.task_id] * 2
+    again = (await creator.get_task(created.task_id)).task
+    assert again.assigned_to == "ag::ws::redo::w1" and again.status == aether_pb2.TASK_STATUS_QUEUED
+
+
 async def test_a_transition_reaches_the_progress_lane(gateway: EmbeddedGateway, opened) -> None:
     agent = await opened(AsyncAgentClient("pws", "bot", "progress"), gateway.target)
     updates: Inbox[aether_pb2.ProgressUpdate] = Inbox()

@@ -9,7 +9,7 @@ from typing import Any
 from aether_gateway.config import GatewayConfig
 from aether_gateway.context import Caller
 from aether_gateway.handlers.acl import handle_acl_op
-from aether_gateway.handlers.admin_policy import acl_op_level, admin_allowed
+from aether_gateway.handlers.admin_policy import acl_op_level, admin_allowed, denial_error
 from aether_gateway.handlers.agents import handle_agent_op
 from aether_gateway.handlers.checkpoints import handle_checkpoint
 from aether_gateway.handlers.health import handle_admin_query
@@ -29,7 +29,7 @@ from aether_gateway.handlers.workspaces import handle_workspace_op
 from aether_gateway.hub import Hub
 from aether_gateway.proxy import ProxyRelay, workspace_access
 from aether_gateway.router import Router
-from aether_gateway.store.acl import ACLStore
+from aether_gateway.store.acl import AccessLevel, ACLStore
 from aether_gateway.store.agents import AgentStore
 from aether_gateway.store.checkpoints import CheckpointStore
 from aether_gateway.store.db import Database
@@ -105,10 +105,15 @@ class Services:
             ),
             "workflow_op": self.workflow.forward,
             "workflow_response": self.workflow.answer,
-            "admin_query": lambda c, q: handle_admin_query(
-                self.hub, self.queue, self.started_at, self.config.server_version, c, q
-            ),
+            "admin_query": self._admin_query,
         }
+
+    def _admin_query(self, caller: Caller, query: aether_pb2.AdminQuery) -> list[Down]:
+        """Health lists every session, so it is an admin read (admin/sessions at READ)."""
+        if not self.allowed(caller, "sessions", AccessLevel.READ):
+            return [denial_error(caller, "sessions", query.request_id)]
+        version = self.config.server_version
+        return handle_admin_query(self.hub, self.queue, self.started_at, version, caller, query)
 
     def on_connect(self, caller: Caller) -> list[Down]:
         """Frames that follow the ConnectionAck, in the reference order: the ConfigSnapshot (agents

@@ -113,7 +113,7 @@ class AdminClient:
         return self._run(request, timeout)
 
     def delete_acl_rule(
-        self, rule_id: str, authorization: Auth = None, timeout: float = 10.0
+        self, rule_id: str | int, authorization: Auth = None, timeout: float = 10.0
     ) -> aether_pb2.ACLResponse | None:
         return self._run(acl_req.delete_acl_rule(rule_id, authorization), timeout)
 

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from scitrera_aether_client._core import ops
 from scitrera_aether_client._core.admin_ops import session_disconnect, session_get, session_list
@@ -159,7 +159,7 @@ class BaseAetherClient(CallbackSlots):
         """Block until the client is closed or gave up reconnecting (not during a reconnect)."""
         run_sync(self._conn.wait_closed(), timeout)
 
-    def __enter__(self) -> BaseAetherClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

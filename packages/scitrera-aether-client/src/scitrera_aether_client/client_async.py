@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from scitrera_aether_client._core import ops
 from scitrera_aether_client._core.connection import Connection, ConnectionInfo, call_maybe_async
@@ -168,7 +168,7 @@ class BaseAsyncAetherClient(CallbackSlots):
         """Return once the client is closed or gave up reconnecting (not during a reconnect)."""
         await self._conn.wait_closed()
 
-    async def __aenter__(self) -> BaseAsyncAetherClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

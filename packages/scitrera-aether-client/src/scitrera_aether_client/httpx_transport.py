@@ -100,6 +100,10 @@ def translated_errors(request: httpx.Request) -> Iterator[None]:
         raise httpx.ReadTimeout(str(error), request=request) from error
     except exc.ConnectionError as error:
         raise httpx.ConnectError(str(error), request=request) from error
+    except (exc.InvalidArgumentError, exc.NotImplementedError):
+        raise  # a usage error, not a transport failure
+    except exc.AetherError as error:  # an ErrorResponse for the request (rate limited, ...)
+        raise AetherProxyTransportError(str(error), request=request, error=error) from error
 
 
 class _Options:

@@ -171,7 +171,9 @@ class AetherRequestsAdapter(requests.adapters.BaseAdapter):
             raise requests.exceptions.ConnectionError(message, request=request) from error
         except exc.TimeoutError as error:
             raise requests.exceptions.ReadTimeout(str(error), request=request) from error
-        except exc.ConnectionError as error:
+        except (exc.InvalidArgumentError, exc.NotImplementedError):
+            raise  # a usage error, not a transport failure
+        except exc.AetherError as error:  # lost stream, or an ErrorResponse for the request
             raise requests.exceptions.ConnectionError(str(error), request=request) from error
         return self.build_response(request, answer)
 

@@ -12,7 +12,6 @@ from aether_gateway.context import Caller
 from aether_gateway.store.acl import AccessLevel, ACLStore
 from scitrera_aether_client.proto import aether_pb2
 
-_SYSTEM_PRINCIPALS = frozenset({"workflow_engine", "orchestrator"})
 _ACL_READ_OPS = frozenset(
     {
         aether_pb2.ACLOperation.LIST_RULES,
@@ -39,7 +38,9 @@ def admin_allowed(
 ) -> bool:
     """Whether `caller` may run an admin operation of `area` ("workspaces", "agents", "tokens",
     "sessions", "acl"; "*" asks for full admin) needing `level`."""
-    if dev_mode or caller.principal.key in _SYSTEM_PRINCIPALS or caller.is_admin:
+    # Unlike the Go gateway, workflow engines and orchestrators get no admin bypass: they connect
+    # without credentials, so outside dev mode admin takes an admin-scoped key (issue 3, DESIGN §7).
+    if dev_mode or caller.is_admin:
         return True
     principal_type, principal_id = acl_subject(caller)
     return acl.check(principal_type, principal_id, "admin", area, level)

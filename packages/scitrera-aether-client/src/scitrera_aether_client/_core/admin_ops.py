@@ -22,6 +22,11 @@ PRINCIPAL_TYPES = {
 }
 
 
+def _snake(name: str) -> str:
+    """Accept "WorkflowEngine" and "workflow_engine" alike."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
 def _with_auth(op: SO, authorization: aether_pb2.AuthorizationContext | None) -> SO:
     if authorization is not None:
         op.authorization.CopyFrom(authorization)
@@ -35,6 +40,7 @@ def session_list(
     offset: int = 0,
     authorization: aether_pb2.AuthorizationContext | None = None,
 ) -> SO:
+    principal_type = _snake(principal_type)
     if principal_type not in PRINCIPAL_TYPES:
         raise InvalidArgumentError(f"unknown principal_type {principal_type!r}", "principal_type")
     flt = aether_pb2.ConnectionFilter(

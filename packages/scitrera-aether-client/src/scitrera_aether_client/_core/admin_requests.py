@@ -29,7 +29,6 @@ from scitrera_aether_client.exceptions import (
 from scitrera_aether_client.proto import aether_pb2
 
 R = TypeVar("R")
-Auth = aether_pb2.AuthorizationContext | None
 WS = aether_pb2.WorkspaceOperation
 AG = aether_pb2.AgentOperation
 TK = aether_pb2.TokenOperation
@@ -37,7 +36,9 @@ WF = aether_pb2.WorkflowOperation
 
 INT32_MAX = 2**31 - 1
 MAX_ACCESS_LEVEL = 50  # SUPERADMIN; READ=10, READWRITE=20, MANAGE=30, ADMIN=40
-_DENIED = re.compile(r"permission[ _]denied", re.IGNORECASE)
+#: How a refusal reads in a success=false response: ours says "permission denied: ..."; the
+#: reference gateway's ACL checks say "access denied: ..." (sheet §1.2), so both count.
+_DENIED = re.compile(r"permission[ _]denied|access denied", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
