@@ -298,8 +298,38 @@ async def test_an_acl_grant_on_admin_opens_admin_to_a_principal(
     assert (await agent.workspace_op(W(op=W.LIST))).success
 
 
-async def test_system_principals_may_run_admin_without_a_key(
+async def test_system_principals_get_no_admin_without_a_key(
     secure_gateway: EmbeddedGateway, opened
 ) -> None:
+    # They connect without credentials, so outside dev mode admin takes an admin-scoped key.
     engine = await opened(AsyncWorkflowEngineClient(), secure_gateway.target)
-    assert (await engine.workspace_op(W(op=W.LIST))).success
+    with pytest.raises(PermissionDeniedError):
+        await engine.workspace_op(W(op=W.LIST))
+    _, key = secure_gateway.services.tokens.create(
+        "engine", "WorkflowEngine", scopes=("connect", "admin")
+    )
+    await engine.close()
+    keyed = await opened(
+        AsyncWorkflowEngineClient(credentials=Credentials.api_key(key)), secure_gateway.target
+    )
+    assert (await keyed.workspace_op(W(op=W.LIST))).success
+
+
+async def test_a_token_minted_over_the_wire_authenticates(
+    secure_gateway: EmbeddedGateway, opened
+) -> None:
+    key = agent_key(secure_gateway, ("connect", "admin"))
+    admin = AsyncAgentClient("ws", "bot", "minter", credentials=Credentials.api_key(key))
+    await opened(admin, secure_gateway.target)
+    # Lowercase "agent" (the reference admin docstring's spelling) is stored as "Agent".
+    request = aether_pb2.TokenCreateRequest(name="wire", principal_type="agent")
+    created = await admin.token_op(T(op=T.CREATE, create_request=request))
+    assert created.success and created.token.principal_type == "Agent"
+    agent = AsyncAgentClient(
+        "ws", "bot", "minted", credentials=Credentials.api_key(created.plaintext_token)
+    )
+    await opened(agent, secure_gateway.target)
+    assert agent.is_connected
+    user_key = aether_pb2.TokenCreateRequest(name="nobody", principal_type="User")
+    refused = await admin.token_op(T(op=T.CREATE, create_request=user_key))
+    assert refused.success is False and "created_by" in refused.error

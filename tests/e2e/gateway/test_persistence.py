@@ -19,7 +19,6 @@ from gateway_process import GatewayProcess
 from scitrera_aether_client import (
     POOL,
     AsyncAgentClient,
-    AsyncWorkflowEngineClient,
     AuthenticationError,
     Credentials,
 )
@@ -36,6 +35,7 @@ class Before:
     """What the first gateway process acknowledged before it was killed."""
 
     key: str = ""
+    admin_key: str = ""
     self_task: str = ""
     pool_task: str = ""
     rule_id: str = ""
@@ -55,6 +55,13 @@ async def write_everything(target: str) -> Before:
         )
         assert token.success
         before.key = token.plaintext_token
+        request = aether_pb2.TokenCreateRequest(
+            name="operator", principal_type="Agent", scopes=["connect", "admin"]
+        )
+        admin_token = await writer.token_op(
+            aether_pb2.TokenOperation(op=aether_pb2.TokenOperation.CREATE, create_request=request)
+        )
+        before.admin_key = admin_token.plaintext_token
 
         assert (await writer.kv_put("shared", b"global value")).success
         assert (await writer.kv_put("own", b"exclusive value", scope="workspace-exclusive")).success
@@ -130,6 +137,12 @@ def keyed(restarted: Restarted, spec: str) -> AsyncAgentClient:
     return AsyncAgentClient(WS, "bot", spec, credentials=Credentials.api_key(restarted.before.key))
 
 
+def operator(restarted: Restarted) -> AsyncAgentClient:
+    """An agent holding the admin-scoped key minted before the crash."""
+    key = restarted.before.admin_key
+    return AsyncAgentClient("ops", "console", "operator", credentials=Credentials.api_key(key))
+
+
 async def test_a_token_created_before_still_authenticates(restarted: Restarted, opened) -> None:
     anonymous = AsyncAgentClient(WS, "bot", "anonymous")
     with pytest.raises(AuthenticationError):  # the restarted gateway is not in dev mode
@@ -168,9 +181,9 @@ async def test_tasks_survive(restarted: Restarted, opened) -> None:
 
 
 async def test_acl_rules_survive(restarted: Restarted, opened) -> None:
-    engine = await opened(AsyncWorkflowEngineClient(), restarted.target)
+    admin = await opened(operator(restarted), restarted.target)
     flt = aether_pb2.ACLRuleFilter(principal_id="ag::persist::bot::writer")
-    listed = await engine.acl_op(
+    listed = await admin.acl_op(
         aether_pb2.ACLOperation(op=aether_pb2.ACLOperation.LIST_RULES, rule_filter=flt)
     )
     assert [(r.rule_id, r.resource_id, r.access_level) for r in listed.rules] == [
@@ -179,16 +192,16 @@ async def test_acl_rules_survive(restarted: Restarted, opened) -> None:
 
 
 async def test_workspaces_survive(restarted: Restarted, opened) -> None:
-    engine = await opened(AsyncWorkflowEngineClient(), restarted.target)
-    got = await engine.workspace_op(
+    admin = await opened(operator(restarted), restarted.target)
+    got = await admin.workspace_op(
         aether_pb2.WorkspaceOperation(op=aether_pb2.WorkspaceOperation.GET, workspace_id=WS)
     )
     assert got.success and got.workspace.display_name == "Persistent"
 
 
 async def test_agent_registrations_survive(restarted: Restarted, opened) -> None:
-    engine = await opened(AsyncWorkflowEngineClient(), restarted.target)
-    got = await engine.agent_op(
+    admin = await opened(operator(restarted), restarted.target)
+    got = await admin.agent_op(
         aether_pb2.AgentOperation(op=aether_pb2.AgentOperation.GET, implementation="late-worker")
     )
     assert got.success and got.agent.description == "registered before the crash"

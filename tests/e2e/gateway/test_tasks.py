@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from aether_gateway.config import GatewayConfig
 from aether_gateway.embedded import EmbeddedGateway
 from scitrera_aether_client import (
     POOL,
@@ -13,6 +14,8 @@ from scitrera_aether_client import (
     AsyncAgentClient,
     AsyncOrchestratorClient,
     AsyncServiceClient,
+    AsyncUserClient,
+    Credentials,
 )
 from scitrera_aether_client.proto import aether_pb2
 
@@ -130,6 +133,36 @@ async def test_pool_task_goes_to_a_service_of_that_implementation(
     assert (await pushed.wait_for()).task_id == created.task_id
 
 
+async def test_services_that_do_not_consume_pools_get_no_pool_task(
+    gateway: EmbeddedGateway, opened
+) -> None:
+    service = await opened(
+        AsyncServiceClient("ocr2", "s1", consumes_pool_tasks=False), gateway.target
+    )
+    pushed = assignments(service)
+    creator = await opened(AsyncAgentClient("ws", "boss", "nopool"), gateway.target)
+    created = await creator.create_task_sync(
+        "read", "ws", target_implementation="ocr2", assignment_mode=POOL
+    )
+    await barrier(service)
+    assert pushed.items == []
+    assert (await creator.get_task(created.task_id)).task.assigned_to == ""
+
+
+async def test_task_creation_refusals(gateway: EmbeddedGateway, opened) -> None:
+    agent = await opened(AsyncAgentClient("ws", "boss", "refused"), gateway.target)
+    with pytest.raises(AetherError) as too_big:
+        await agent.create_task_sync("big", "ws", payload=b"x" * (512 * 1024 + 1))
+    assert too_big.value.code == "TASK_PAYLOAD_TOO_LARGE"
+    user = await opened(AsyncUserClient("pat", "w1"), gateway.target)
+    with pytest.raises(AetherError) as no_workspace:
+        await user.create_task_sync("homeless", "")  # a user has no workspace before switching
+    assert no_workspace.value.code == "ERR_INVALID_ARGUMENT"
+    await user.switch_workspace("ws")
+    created = await user.create_task_sync("housed", "")
+    assert created.success and (await user.get_task(created.task_id)).task.workspace == "ws"
+
+
 async def test_targeted_task_for_an_offline_agent_triggers_the_orchestrator(
     gateway: EmbeddedGateway, opened
 ) -> None:
@@ -155,6 +188,29 @@ async def test_targeted_task_for_an_offline_agent_triggers_the_orchestrator(
     assert (await pushed.wait_for()).task_id == created.task_id
     done = (await creator.get_task(startup.task_id)).task
     assert done.status == aether_pb2.TASK_STATUS_COMPLETED
+
+
+async def test_one_startup_order_for_several_tasks_to_the_same_offline_agent(
+    gateway: EmbeddedGateway, opened
+) -> None:
+    orch = await opened(AsyncOrchestratorClient("k8s", ["gpu"]), gateway.target)
+    startups = assignments(orch)
+    creator = await opened(AsyncAgentClient("ws", "boss", "twice"), gateway.target)
+    await register(creator, "drawer", orchestrator_profile="gpu")
+    first = await creator.create_task_sync(
+        "sketch", "ws", target_agent_id="ag::ws::drawer::d1", assignment_mode=TARGETED
+    )
+    second = await creator.create_task_sync(
+        "ink", "ws", target_agent_id="ag::ws::drawer::d1", assignment_mode=TARGETED
+    )
+    await startups.wait_for()
+    ordered = await creator.query_tasks(task_type="agent_startup")
+    assert len(ordered.tasks) == 1 and len(startups.items) == 1
+    agent = AsyncAgentClient("ws", "drawer", "d1")
+    pushed = assignments(agent)
+    await opened(agent, gateway.target)
+    await pushed.wait_count(2)
+    assert [a.task_id for a in pushed.items] == [first.task_id, second.task_id]
 
 
 async def test_an_orchestrator_connecting_later_gets_the_waiting_startup(
@@ -282,3 +338,21 @@ async def test_a_transition_reaches_the_progress_lane(gateway: EmbeddedGateway, 
     update = await updates.wait_for(lambda u: u.task_id == task_id)
     assert update.state == "completed" and update.kind == aether_pb2.PROGRESS_KIND_TASK
     assert update.recipient == "ag::pws::bot::progress"
+
+
+async def test_outside_dev_mode_only_task_parties_see_a_task(opened) -> None:
+    async with EmbeddedGateway(GatewayConfig(dev_mode=False)) as gw:
+        _, key = gw.services.tokens.create("agents", "Agent")
+        owner = AsyncAgentClient("ws", "bot", "owner", credentials=Credentials.api_key(key))
+        stranger = AsyncAgentClient("ws", "bot", "stranger", credentials=Credentials.api_key(key))
+        await opened(owner, gw.target)
+        await opened(stranger, gw.target)
+        task_id = (await owner.create_task_sync("private", "ws")).task_id
+        assert (await owner.get_task(task_id)).success
+        hidden = await stranger.get_task(task_id)
+        assert hidden.success is False and hidden.error == "task not found"
+        refused = await stranger.cancel_task(task_id)
+        assert refused.success is False and refused.error == "task not found"
+        assert (await owner.get_task(task_id)).task.status == aether_pb2.TASK_STATUS_QUEUED
+        await owner.close()
+        await stranger.close()

@@ -224,7 +224,7 @@ def _extract_cookies(
     answer: aether_pb2.ProxyHttpResponse,
 ) -> None:
     if any(name.lower() == "set-cookie" for name in answer.headers):
-        requests.cookies.extract_cookies_to_jar(
+        requests.cookies.extract_cookies_to_jar(  # type: ignore[no-untyped-call]
             response.cookies,
             request,
             cast(Any, _CookieSource(answer.headers)),
