@@ -446,6 +446,8 @@ class Connection:
             self._on_signal(body)
         elif arm in self.runtime_handlers:
             self.runtime_handlers[arm](body)
+        elif arm == "proxy_http_request":
+            self._refuse_http(body)
         elif arm == "msg":
             typed = MESSAGE_TYPE_CALLBACKS.get(body.message_type)
             if typed:
@@ -454,6 +456,15 @@ class Connection:
         elif route is not None:
             for name in route.callbacks:
                 self._fire(name, body)
+
+    def _refuse_http(self, request: aether_pb2.ProxyHttpRequest) -> None:
+        """Nothing serves HTTP on this client: answer at once so the caller does not time out."""
+        error = aether_pb2.ProxyError(
+            kind=aether_pb2.ProxyError.DIAL_FAILED,
+            message="no HTTP handler is served by this client",
+        )
+        reply = aether_pb2.ProxyHttpResponse(request_id=request.request_id, error=error)
+        self.enqueue(aether_pb2.UpstreamMessage(proxy_http_response=reply))
 
     def _resolve(self, arm: str, body: Any) -> bool:
         rid = getattr(body, "request_id", "")

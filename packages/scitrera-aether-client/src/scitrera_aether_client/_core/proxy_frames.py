@@ -115,14 +115,8 @@ class ProxyFrames:
     def _on_request(self, request: aether_pb2.ProxyHttpRequest) -> None:
         if self.serving is not None:
             self.serving.on_request(request)
-            return
-        # Nobody serves HTTP on this client: say so instead of letting the caller time out.
-        error = aether_pb2.ProxyError(
-            kind=aether_pb2.ProxyError.DIAL_FAILED,
-            message="no HTTP handler is served by this client",
-        )
-        reply = aether_pb2.ProxyHttpResponse(request_id=request.request_id, error=error)
-        self.conn.enqueue(Up(proxy_http_response=reply))
+        else:
+            self.conn._refuse_http(request)
 
 
 _BY_CONNECTION: weakref.WeakKeyDictionary[Connection, ProxyFrames] = weakref.WeakKeyDictionary()
