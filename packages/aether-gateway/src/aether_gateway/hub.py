@@ -105,7 +105,10 @@ class Hub:
                     self._lagging(session)
             return delivered
         delivered = 0
+        progress = frame.progress_update if frame.HasField("progress_update") else None
         for session in list(subs or ()):
+            if progress is not None and not wants_progress(session.caller.topic, progress):
+                continue
             if session.push(Outgoing(frame)):
                 delivered += 1
             else:
@@ -146,6 +149,17 @@ class Hub:
 
 
 OUTBOUND_REPLAY_LIMIT = 60_000
+
+
+def wants_progress(topic: str, update: aether_pb2.ProgressUpdate) -> bool:
+    """The progress filter (sheet §2.3): not your own updates, nor ones addressed to others.
+
+    A recipient `us::uid` (a bare user) reaches every window `us::uid::*` of that user.
+    """
+    if update.source == topic:
+        return False
+    recipient = update.recipient
+    return not recipient or recipient == topic or topic.startswith(recipient + "::")
 
 
 def end(session: Session, code: int, details: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from aether_gateway.context import Caller
 from aether_gateway.hub import Hub
@@ -32,10 +33,17 @@ def topic_problem(topic: str, prefixes: frozenset[str]) -> str | None:
 
 
 class Router:
-    def __init__(self, hub: Hub, max_payload: int, prefixes: frozenset[str]) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        max_payload: int,
+        prefixes: frozenset[str],
+        on_offline: Callable[[Caller, str], None] | None = None,
+    ) -> None:
         self.hub = hub
         self.max_payload = max_payload
         self.prefixes = prefixes
+        self.on_offline = on_offline  # an ag::/tu:: target not connected (orchestrator trigger)
 
     def route(self, caller: Caller, msg: aether_pb2.SendMessage) -> Frames:
         target = msg.target_topic
@@ -76,6 +84,12 @@ class Router:
             source_topic=caller.topic, payload=msg.payload, message_type=msg.message_type
         )
         self.hub.publish(target, aether_pb2.DownstreamMessage(msg=incoming))
+        if (
+            self.on_offline is not None
+            and prefix in ("ag", "tu")
+            and target not in self.hub.by_identity
+        ):
+            self.on_offline(caller, target)
         return []
 
     def resolve_service(self, wildcard: str) -> str | None:

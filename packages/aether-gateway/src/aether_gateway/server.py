@@ -49,7 +49,9 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         self.config = config
         self.services = services
         self.hub: Hub = services.hub
-        self.router = Router(self.hub, config.max_payload, config.prefixes)
+        self.router = Router(
+            self.hub, config.max_payload, config.prefixes, services.on_offline_target
+        )
         self.locks = LockTable()
         self.started = time.time()
         self.handlers: dict[str, Handler] = {"send": self.router.route}

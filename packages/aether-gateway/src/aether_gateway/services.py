@@ -14,6 +14,7 @@ from aether_gateway.handlers.agents import handle_agent_op
 from aether_gateway.handlers.checkpoints import handle_checkpoint
 from aether_gateway.handlers.health import handle_admin_query
 from aether_gateway.handlers.kv import handle_kv, snapshot_exclusive
+from aether_gateway.handlers.orchestration import request_startup
 from aether_gateway.handlers.progress import handle_progress
 from aether_gateway.handlers.sessions import handle_session_op
 from aether_gateway.handlers.tasks import (
@@ -69,6 +70,7 @@ class Services:
         )
         # Dev mode runs without ACL enforcement on tasks, like the reference without an ACL service.
         self._task_acl = None if config.dev_mode else self.acl
+        self._no_startup: dict[str, float] = {}  # targets with no startup order possible, until
 
     def allowed(self, caller: Caller, area: str, level: int | None = None) -> bool:
         """The admin gate: dev mode, an admin-scoped key, a system principal or an admin/* rule."""
@@ -114,6 +116,28 @@ class Services:
             return [denial_error(caller, "sessions", query.request_id)]
         version = self.config.server_version
         return handle_admin_query(self.hub, self.queue, self.started_at, version, caller, query)
+
+    def on_offline_target(self, caller: Caller, target: str) -> None:
+        """A message went to an agent that is not connected: ask an orchestrator to start it.
+
+        Negative answers (not registered, no profile) are remembered for 5 s, as the Go gateway
+        does, so a burst of messages to an unknown agent costs one registry lookup.
+        """
+        now = time.monotonic()
+        if self._no_startup.get(target, 0.0) > now:
+            return
+        startup = request_startup(
+            self.tasks,
+            self.agents,
+            self.hub,
+            target,
+            creator=caller.topic,
+            trigger="message_routing",
+        )
+        if startup is None:
+            self._no_startup[target] = now + 5.0
+            if len(self._no_startup) > 10_000:
+                self._no_startup = {t: d for t, d in self._no_startup.items() if d > now}
 
     def on_connect(self, caller: Caller) -> list[Down]:
         """Frames that follow the ConnectionAck, in the reference order: the ConfigSnapshot (agents

@@ -11,6 +11,7 @@ import uuid
 
 from aether_gateway.context import Caller, Hub
 from aether_gateway.handlers.admin_policy import acl_subject
+from aether_gateway.handlers.orchestration import assignment, request_startup
 from aether_gateway.store.acl import AccessLevel, ACLStore
 from aether_gateway.store.agents import AgentStore
 from aether_gateway.store.db import now_ms, now_s
@@ -47,10 +48,6 @@ class _CreateError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-def assignment(task: TaskRecord) -> aether_pb2.DownstreamMessage:
-    return aether_pb2.DownstreamMessage(task_assignment=task.to_assignment(now_s()))
 
 
 # ---------------------------------------------------------------------------------- creation
@@ -157,9 +154,8 @@ def _create_targeted(
     parts = target.split("::")
     if len(parts) != 4 or parts[0] not in ("ag", "tu") or not all(parts):
         raise _CreateError("ERR_INVALID_IDENTIFIER", f"invalid target_agent_id: {target!r}")
-    _, home_workspace, implementation, specifier = parts
-    registration = agents.get(implementation)
-    if registration is None:
+    implementation = parts[2]
+    if agents.get(implementation) is None:
         raise _CreateError(
             "ERR_TASK_CREATE_FAILED", f"implementation not registered: {implementation}"
         )
@@ -172,30 +168,15 @@ def _create_targeted(
         return task, "assigned"
     # Offline: the task waits for the agent (on_agent_connected) while an orchestrator is asked
     # to start it. Without a profile no orchestrator could, so no startup order is made.
-    params = {**registration.launch_params, **req.launch_param_overrides}
-    profile = params.get("profile") or registration.orchestrator_profile
-    startup = tasks.active_startup(target)
-    if startup is None and profile:
-        startup = TaskRecord(
-            task_id=str(uuid.uuid4()),
-            task_type=AGENT_STARTUP,
-            status=PENDING,
-            workspace=home_workspace,
-            assignment_mode=aether_pb2.TARGETED,
-            target_topic=target,
-            creator=task.creator,
-            metadata={
-                "trigger": "task_targeted",
-                "target_topic": target,
-                "trigger_timestamp_ms": str(now_ms()),
-            },
-            target_implementation=implementation,
-            specifier=specifier,
-            profile=profile,
-            launch_params=params,
-        )
-        tasks.insert(startup)
-        startup = _offer_to_orchestrator(tasks, agents, hub, startup)
+    startup = request_startup(
+        tasks,
+        agents,
+        hub,
+        target,
+        creator=task.creator,
+        trigger="task_targeted",
+        overrides=req.launch_param_overrides,
+    )
     if req.task_type != AGENT_STARTUP:
         tasks.insert(task)
         return task, "orchestration_triggered"
@@ -205,20 +186,6 @@ def _create_targeted(
             "ERR_TASK_CREATE_FAILED", f"no orchestrator profile for {implementation}"
         )
     return startup, "orchestration_triggered"
-
-
-def _offer_to_orchestrator(
-    tasks: TaskStore, agents: AgentStore, hub: Hub, startup: TaskRecord
-) -> TaskRecord:
-    """Hand a pending startup order to a live orchestrator serving its profile, if any."""
-    for session in hub.sessions():
-        entry = agents.orchestrators.get(session.session_id)
-        if entry is not None and startup.profile in entry.profiles:
-            claimed = tasks.claim(startup.task_id, session.identity)
-            if claimed is not None:
-                hub.send_to_session(session.session_id, assignment(claimed))
-                return claimed
-    return startup
 
 
 def _offer_to_pool(tasks: TaskStore, hub: Hub, task: TaskRecord) -> TaskRecord:
