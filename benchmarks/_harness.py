@@ -53,12 +53,14 @@ class GatewayProcess:
         self,
         *,
         toy_relay: bool = False,
+        toy_style: str = "rw",
         memory: bool = False,
         data_dir: str | None = None,
         profile: str | None = None,
         python: str = sys.executable,
     ) -> None:
         self.toy_relay = toy_relay
+        self.toy_style = toy_style
         self.memory = memory
         self.data_dir = data_dir
         self.profile = profile
@@ -81,6 +83,7 @@ class GatewayProcess:
         self._tmp = tempfile.TemporaryDirectory(prefix="aether-bench-")
         if self.toy_relay:
             cmd = [self.python, str(HERE / "_toy_relay.py"), "--port", "0"]
+            cmd += ["--style", self.toy_style]
         else:
             cmd = [self.python, str(HERE / "_gateway_runner.py"), "--port", "0"]
         if not self.memory and not self.toy_relay:

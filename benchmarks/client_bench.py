@@ -191,7 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, help="interleaved rounds; medians reported (3)")
     parser.add_argument("--payload", type=int, default=128, help="payload bytes (128)")
     parser.add_argument("--window", type=int, default=1000, help="max messages in flight (1000)")
-    parser.add_argument("--memory", action="store_true", help="gateway DB in memory, not a file")
+    parser.add_argument(
+        "--server",
+        choices=["gateway", "gateway-memory", "toy"],
+        default="gateway",
+        help="gateway (file SQLite, default), gateway-memory (in-memory SQLite), or toy: "
+        "_toy_relay.py, which only routes, to see what the gateway adds to a round trip",
+    )
     parser.add_argument("--no-reference", action="store_true", help="skip the reference client")
     parser.add_argument(
         "--wait-quiet",
@@ -230,11 +236,17 @@ def main(argv: list[str] | None = None) -> int:
         f"grpcio {grpc.__version__}, {os.cpu_count()} CPUs; {source_state()}"
     )
     log(f"# {wait_quiet(args.wait_quiet)}")
-    with GatewayProcess(memory=args.memory) as gw:
+    server = {
+        "gateway": "embedded gateway, file SQLite",
+        "gateway-memory": "embedded gateway, in-memory SQLite",
+        "toy": "TOY RELAY (_toy_relay.py), not the gateway",
+    }[args.server]
+    with GatewayProcess(
+        toy_relay=args.server == "toy", memory=args.server == "gateway-memory"
+    ) as gw:
         log(
-            f"# gateway: embedded, own process pid {gw.pid} at {gw.target} "
-            f"({'in-memory' if args.memory else 'file'} SQLite); each client flavour runs in a "
-            "fresh worker process holding both of its agents"
+            f"# server: {server}, own process pid {gw.pid} at {gw.target}; each client flavour "
+            "runs in a fresh worker process holding both of its agents"
         )
         for r in range(args.rounds):
             order = flavours[r % len(flavours) :] + flavours[: r % len(flavours)]

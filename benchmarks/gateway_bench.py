@@ -207,10 +207,12 @@ def measure(server: GatewayProcess, args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+#: --servers name -> (label, toy relay style or "" for the gateway, in-memory database)
 SERVERS = {
-    "gateway": ("gateway (file DB)", False, False),
-    "gateway-memory": ("gateway (memory DB)", False, True),
-    "toy": ("toy relay", True, False),
+    "gateway": ("gateway (file DB)", "", False),
+    "gateway-memory": ("gateway (memory DB)", "", True),
+    "toy": ("toy relay", "rw", False),
+    "toy-iter": ("toy relay (iterator style)", "iter", False),
 }
 
 
@@ -229,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--servers",
         help="comma-separated, of: gateway (file SQLite), gateway-memory (in-memory SQLite), "
-        "toy (the toy relay). Default gateway,gateway-memory,toy (--quick: gateway,toy)",
+        "toy (the toy relay), toy-iter (the toy relay written with the request iterator and "
+        "`yield`, as the gateway is). Default gateway,gateway-memory,toy (--quick: gateway,toy)",
     )
     parser.add_argument(
         "--wait-quiet",
@@ -261,8 +264,10 @@ def main(argv: list[str] | None = None) -> int:
     log(f"# {wait_quiet(args.wait_quiet)}")
     measured: dict[str, dict[str, Any]] = {}
     for name in names:
-        label, toy, memory = SERVERS[name]
-        with GatewayProcess(toy_relay=toy, memory=memory) as server:
+        label, style, memory = SERVERS[name]
+        with GatewayProcess(
+            toy_relay=bool(style), toy_style=style or "rw", memory=memory
+        ) as server:
             log(f"# {label}: own process pid {server.pid} at {server.target}")
             measured[label] = measure(server, args)
 

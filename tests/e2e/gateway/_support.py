@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 
 import grpc
 
+from aether_gateway.embedded import EmbeddedGateway
 from scitrera_aether_client.client_async import BaseAsyncAetherClient
 from scitrera_aether_client.proto import aether_pb2, aether_pb2_grpc
 
@@ -75,6 +76,12 @@ async def poll(fetch: Callable[[], Awaitable[T]], done: Callable[[T], bool]) -> 
         while not done(result := await fetch()):
             await asyncio.sleep(0.05)
     return result
+
+
+async def released(gateway: EmbeddedGateway, identity: str) -> None:
+    """Wait until the in-process gateway has let go of `identity` after its client closed."""
+    hub = gateway.services.hub
+    await eventually(lambda: hub.session_by_identity(identity) is None, f"{identity} released")
 
 
 async def barrier(client: BaseAsyncAetherClient) -> None:

@@ -17,7 +17,7 @@ from scitrera_aether_client import (
 )
 from scitrera_aether_client.proto import aether_pb2
 
-from ._support import FAST, Inbox
+from ._support import FAST, Inbox, released
 
 W = aether_pb2.WorkspaceOperation
 T = aether_pb2.TokenOperation
@@ -309,6 +309,7 @@ async def test_system_principals_get_no_admin_without_a_key(
         "engine", "WorkflowEngine", scopes=("connect", "admin")
     )
     await engine.close()
+    await released(secure_gateway, "wfe::shard0")  # a singleton: wait for the lock to free
     keyed = await opened(
         AsyncWorkflowEngineClient(credentials=Credentials.api_key(key)), secure_gateway.target
     )

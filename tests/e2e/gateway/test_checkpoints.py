@@ -6,7 +6,7 @@ from aether_gateway.embedded import EmbeddedGateway
 from scitrera_aether_client import AsyncAgentClient, AsyncTaskClient, AsyncUserClient
 from scitrera_aether_client.proto import aether_pb2
 
-from ._support import Up, agent_init, poll
+from ._support import Up, agent_init, poll, released
 
 CP = aether_pb2.CheckpointOperation
 
@@ -48,6 +48,7 @@ async def test_checkpoints_survive_a_reconnect_of_the_same_identity(
     first = await opened(AsyncAgentClient("ws", "bot", "again"), gateway.target)
     await first.checkpoint_save(b"keep me", key="k")
     await first.close()
+    await released(gateway, "ag::ws::bot::again")
     second = await opened(AsyncAgentClient("ws", "bot", "again"), gateway.target)
     assert (await second.checkpoint_load("k")).data == b"keep me"
 

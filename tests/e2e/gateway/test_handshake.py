@@ -28,6 +28,7 @@ from ._support import (
     eventually,
     messages,
     open_raw,
+    released,
     wait_payload,
 )
 
@@ -36,6 +37,7 @@ async def test_every_connection_gets_a_fresh_session_id(gateway: EmbeddedGateway
     first = await raw(gateway.target, agent_init(spec="fresh"))
     other = await raw(gateway.target, agent_init(spec="other"))
     await first.close()
+    await released(gateway, "ag::ws::bot::fresh")
     again = await raw(gateway.target, agent_init(spec="fresh"))
     ids = {first.ack.session_id, other.ack.session_id, again.ack.session_id}
     assert len(ids) == 3 and "" not in ids
@@ -249,6 +251,7 @@ async def test_config_snapshot_carries_the_agents_exclusive_kv(
     await first.kv_put("w", b"workspace-own", scope="workspace-exclusive")
     await first.kv_put("shared", b"not in the snapshot")
     await first.close()
+    await released(gateway, "ag::ws::bot::snapshot")
     again = AsyncAgentClient("ws", "bot", "snapshot")
     configs: Inbox[aether_pb2.ConfigSnapshot] = Inbox()
     again.on_config = configs

@@ -68,7 +68,10 @@ async def write_everything(target: str) -> Before:
         for _ in range(3):
             await writer.kv_increment("counter")
 
-        assert (await writer.checkpoint_save(b"checkpointed", key="progress")).success
+        checkpointer = AsyncAgentClient(WS, "bot", "checkpointer")
+        await checkpointer.connect(target)
+        assert (await checkpointer.checkpoint_save(b"checkpointed", key="progress")).success
+        await checkpointer.close()
 
         before.self_task = (await writer.create_task_sync("persisted-job", WS)).task_id
         pool = await writer.create_task_sync(
@@ -137,10 +140,14 @@ def keyed(restarted: Restarted, spec: str) -> AsyncAgentClient:
     return AsyncAgentClient(WS, "bot", spec, credentials=Credentials.api_key(restarted.before.key))
 
 
-def operator(restarted: Restarted) -> AsyncAgentClient:
-    """An agent holding the admin-scoped key minted before the crash."""
+def operator(restarted: Restarted, spec: str) -> AsyncAgentClient:
+    """An agent holding the admin-scoped key minted before the crash.
+
+    Each test connects its own identities: one closed at a test's teardown may still be held by
+    the gateway process for a moment.
+    """
     key = restarted.before.admin_key
-    return AsyncAgentClient("ops", "console", "operator", credentials=Credentials.api_key(key))
+    return AsyncAgentClient("ops", "console", spec, credentials=Credentials.api_key(key))
 
 
 async def test_a_token_created_before_still_authenticates(restarted: Restarted, opened) -> None:
@@ -160,13 +167,13 @@ async def test_kv_values_survive(restarted: Restarted, opened) -> None:
 
 
 async def test_checkpoints_survive(restarted: Restarted, opened) -> None:
-    writer = await opened(keyed(restarted, "writer"), restarted.target)
-    assert (await writer.checkpoint_load("progress")).data == b"checkpointed"
+    checkpointer = await opened(keyed(restarted, "checkpointer"), restarted.target)
+    assert (await checkpointer.checkpoint_load("progress")).data == b"checkpointed"
 
 
 async def test_tasks_survive(restarted: Restarted, opened) -> None:
-    writer = await opened(keyed(restarted, "writer"), restarted.target)
-    task = (await writer.get_task(restarted.before.self_task)).task
+    admin = await opened(operator(restarted, "tasks"), restarted.target)  # admins see every task
+    task = (await admin.get_task(restarted.before.self_task)).task
     assert task.task_type == "persisted-job" and task.status == aether_pb2.TASK_STATUS_QUEUED
     assert task.assigned_to == "ag::persist::bot::writer"
     # The pending POOL task is still pending: a worker arriving now is handed it.
@@ -181,7 +188,7 @@ async def test_tasks_survive(restarted: Restarted, opened) -> None:
 
 
 async def test_acl_rules_survive(restarted: Restarted, opened) -> None:
-    admin = await opened(operator(restarted), restarted.target)
+    admin = await opened(operator(restarted, "acl_rules_survive"), restarted.target)
     flt = aether_pb2.ACLRuleFilter(principal_id="ag::persist::bot::writer")
     listed = await admin.acl_op(
         aether_pb2.ACLOperation(op=aether_pb2.ACLOperation.LIST_RULES, rule_filter=flt)
@@ -192,7 +199,7 @@ async def test_acl_rules_survive(restarted: Restarted, opened) -> None:
 
 
 async def test_workspaces_survive(restarted: Restarted, opened) -> None:
-    admin = await opened(operator(restarted), restarted.target)
+    admin = await opened(operator(restarted, "workspaces_survive"), restarted.target)
     got = await admin.workspace_op(
         aether_pb2.WorkspaceOperation(op=aether_pb2.WorkspaceOperation.GET, workspace_id=WS)
     )
@@ -200,7 +207,7 @@ async def test_workspaces_survive(restarted: Restarted, opened) -> None:
 
 
 async def test_agent_registrations_survive(restarted: Restarted, opened) -> None:
-    admin = await opened(operator(restarted), restarted.target)
+    admin = await opened(operator(restarted, "agent_registrations_survive"), restarted.target)
     got = await admin.agent_op(
         aether_pb2.AgentOperation(op=aether_pb2.AgentOperation.GET, implementation="late-worker")
     )

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from aether_gateway.embedded import EmbeddedGateway
 from scitrera_aether_client import AsyncAgentClient, AsyncUserClient
 from scitrera_aether_client.proto import aether_pb2
 
 from ._support import Inbox, barrier, errors
-
-PROGRESS_FILTER = pytest.mark.xfail(
-    strict=True,
-    reason="hub.Hub.publish/deliver fans a pg:: frame out to every subscriber: the sheet §2.3 "
-    "progress filter (drop updates whose source is the subscriber's own topic, or whose "
-    "recipient is set and is neither the subscriber's topic nor a bare us::{uid} prefix of "
-    "it) is not applied",
-)
 
 
 def progress(client: AsyncAgentClient | AsyncUserClient) -> Inbox[aether_pb2.ProgressUpdate]:
@@ -56,7 +46,6 @@ async def test_users_may_not_report_progress(gateway: EmbeddedGateway, opened) -
     assert (await failures.wait_for()).code == "ERR_INVALID_PRINCIPAL"
 
 
-@PROGRESS_FILTER
 async def test_a_reporter_does_not_receive_its_own_progress(
     gateway: EmbeddedGateway, opened
 ) -> None:
@@ -70,7 +59,6 @@ async def test_a_reporter_does_not_receive_its_own_progress(
     assert [u.summary for u in mine.items] == ["marker"]
 
 
-@PROGRESS_FILTER
 async def test_progress_with_a_recipient_reaches_only_that_recipient(
     gateway: EmbeddedGateway, opened
 ) -> None:

@@ -213,6 +213,28 @@ async def test_one_startup_order_for_several_tasks_to_the_same_offline_agent(
     assert [a.task_id for a in pushed.items] == [first.task_id, second.task_id]
 
 
+async def test_a_launched_agent_finds_its_startup_order_in_the_config_snapshot(
+    gateway: EmbeddedGateway, opened
+) -> None:
+    orch = await opened(AsyncOrchestratorClient("k8s", ["gpu"]), gateway.target)
+    startups = assignments(orch)
+    creator = await opened(AsyncAgentClient("ws", "boss", "ctx"), gateway.target)
+    await register(creator, "launched", orchestrator_profile="gpu", launch_params={"size": "xl"})
+    await creator.create_task_sync(
+        "work", "ws", target_agent_id="ag::ws::launched::l1", assignment_mode=TARGETED
+    )
+    startup = await startups.wait_for()
+    agent = AsyncAgentClient("ws", "launched", "l1")
+    configs: Inbox[aether_pb2.ConfigSnapshot] = Inbox()
+    agent.on_config = configs
+    await opened(agent, gateway.target)
+    context = dict((await configs.wait_for()).task_context)
+    assert context["task_id"] == startup.task_id
+    assert context["implementation"] == "launched" and context["specifier"] == "l1"
+    assert context["workspace"] == "ws" and context["profile"] == "gpu"
+    assert context["lp.size"] == "xl" and context["target_topic"] == "ag::ws::launched::l1"
+
+
 async def test_an_orchestrator_connecting_later_gets_the_waiting_startup(
     gateway: EmbeddedGateway, opened
 ) -> None:
@@ -229,12 +251,6 @@ async def test_an_orchestrator_connecting_later_gets_the_waiting_startup(
     assert startup.task_type == "agent_startup" and startup.target_implementation == "sculptor"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router.Router.route never triggers orchestration: a message to an offline, "
-    "registered ag:: target only waits on its durable topic (sheet §3.2 wants an "
-    "agent_startup task with trigger=message_routing)",
-)
 async def test_a_message_to_an_offline_registered_agent_triggers_the_orchestrator(
     gateway: EmbeddedGateway, opened
 ) -> None:
@@ -245,9 +261,10 @@ async def test_a_message_to_an_offline_registered_agent_triggers_the_orchestrato
     await sender.send_message_to_agent("ws", "sleeper", "z1", b"wake up")
     await barrier(sender)
     ordered = await sender.query_tasks(task_type="agent_startup")
-    assert len(ordered.tasks) == 1  # fails at once while the trigger is missing
+    assert len(ordered.tasks) == 1
     startup = await startups.wait_for()
     assert startup.task_type == "agent_startup" and startup.specifier == "z1"
+    assert startup.profile == "gpu" and startup.target_implementation == "sleeper"
 
 
 async def test_task_query_get_and_list_with_filters(gateway: EmbeddedGateway, opened) -> None:

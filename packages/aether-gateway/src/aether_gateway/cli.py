@@ -56,12 +56,12 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _serve(config: GatewayConfig, host: str, port: int, creds: object) -> int:
     gateway = EmbeddedGateway(config, host=host, port=port, server_credentials=creds)  # type: ignore[arg-type]
-    await gateway.start()
-    print(f"aether-gateway listening on {gateway.target}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT):  # before "listening": a signal may follow at once
         loop.add_signal_handler(sig, stop.set)
+    await gateway.start()
+    print(f"aether-gateway listening on {gateway.target}", flush=True)
     await stop.wait()
     logging.getLogger("aether_gateway").info("shutting down: GRACEFUL_DISCONNECT to every session")
     await gateway.stop(grace=2.0)

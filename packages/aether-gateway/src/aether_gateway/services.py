@@ -14,7 +14,7 @@ from aether_gateway.handlers.agents import handle_agent_op
 from aether_gateway.handlers.checkpoints import handle_checkpoint
 from aether_gateway.handlers.health import handle_admin_query
 from aether_gateway.handlers.kv import handle_kv, snapshot_exclusive
-from aether_gateway.handlers.orchestration import request_startup
+from aether_gateway.handlers.orchestration import request_startup, startup_context
 from aether_gateway.handlers.progress import handle_progress
 from aether_gateway.handlers.sessions import handle_session_op
 from aether_gateway.handlers.tasks import (
@@ -149,6 +149,11 @@ class Services:
             snapshot = aether_pb2.ConfigSnapshot(
                 workspace_exclusive_kv=ws_kv, global_exclusive_kv=global_kv
             )
+            # Looked up before on_agent_connected, which completes the startup order.
+            startup = self.tasks.active_startup(caller.identity) if key == "agent" else None
+            if startup is not None:
+                snapshot.task_context.update(startup_context(startup))
+                caller.associated_task_id = startup.task_id
             frames.append(Down(config=snapshot))
         if key == "agent":
             frames += on_agent_connected(self.tasks, self.hub, caller)

@@ -83,3 +83,17 @@ def offer_to_orchestrator(
                 hub.send_to_session(session.session_id, assignment(claimed))
                 return claimed
     return startup
+
+
+def startup_context(task: TaskRecord) -> dict[str, str]:
+    """ConfigSnapshot.task_context for an agent launched by `task` (sheet §5, field 3)."""
+    context = {
+        "task_id": task.task_id,
+        "workspace": task.workspace,
+        "implementation": task.target_implementation,
+        "specifier": task.specifier,
+        "profile": task.profile,
+        **task.metadata,
+    }
+    context.update({f"lp.{key}": value for key, value in task.launch_params.items()})
+    return context
