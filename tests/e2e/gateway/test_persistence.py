@@ -91,6 +91,18 @@ async def write_everything(target: str) -> Before:
             aether_pb2.ACLOperation(op=aether_pb2.ACLOperation.GRANT, grant_request=grant)
         )
         before.rule_id = rule.rule.rule_id
+        # Outside dev mode shared KV scopes need a grant: let every agent read the global scope.
+        kv_grant = aether_pb2.ACLGrantRequest(
+            principal_type="agent",
+            principal_id="*",
+            resource_type="kv_scope",
+            resource_id="global",
+            access_level=10,
+        )
+        kv_rule = await writer.acl_op(
+            aether_pb2.ACLOperation(op=aether_pb2.ACLOperation.GRANT, grant_request=kv_grant)
+        )
+        assert kv_rule.success
 
         info = aether_pb2.WorkspaceInfo(workspace_id=WS, display_name="Persistent")
         created = await writer.workspace_op(

@@ -68,7 +68,8 @@ class Services:
             prefixes=config.prefixes,
             workspace_access=workspace_access(self.acl),
         )
-        # Dev mode runs without ACL enforcement on tasks, like the reference without an ACL service.
+        # Dev mode runs without ACL enforcement on tasks and KV, like the reference without an ACL
+        # service; otherwise shared KV scopes and other workspaces' tasks need grants.
         self._task_acl = None if config.dev_mode else self.acl
         self._no_startup: dict[str, float] = {}  # targets with no startup order possible, until
 
@@ -82,7 +83,7 @@ class Services:
         acl = self._task_acl
         return {
             **self.proxy.handlers(),
-            "kv_op": lambda c, op: handle_kv(self.kv, c, op),
+            "kv_op": lambda c, op: handle_kv(self.kv, c, op, acl=acl),
             "checkpoint_op": lambda c, op: handle_checkpoint(self.checkpoints, c, op),
             "create_task": lambda c, r: handle_create_task(
                 self.tasks, self.agents, self.hub, c, r, acl=acl

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from aether_gateway.context import Caller
+from aether_gateway.handlers.kv_acl import kv_refusal
+from aether_gateway.store.acl import ACLStore
 from aether_gateway.store.kv import KVStore
 from scitrera_aether_client.proto import aether_pb2
 
@@ -53,11 +55,17 @@ def handle_kv(
     op: aether_pb2.KVOperation,
     *,
     max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES,
+    acl: ACLStore | None = None,
 ) -> list[aether_pb2.DownstreamMessage]:
-    """Run one KV operation for `caller`; returns the frames to send back, in order."""
+    """Run one KV operation for `caller`; returns the frames to send back, in order.
+
+    `acl=None` skips the ACL stage (dev mode, like the reference without an ACL service).
+    """
     if not caller.principal.kv:
         message = f"{caller.principal.type_name} principals may not use the KV store"
         return _failure(op.request_id, ERR_PERMISSION_DENIED, message)
+    if acl is not None and (refusal := kv_refusal(acl, caller, op)):
+        return _failure(op.request_id, ERR_PERMISSION_DENIED, refusal)
     run = _OPERATIONS.get(op.op)
     if run is None:
         message = f"KV operation {_name(_Op.OpType, op.op)} is not implemented"

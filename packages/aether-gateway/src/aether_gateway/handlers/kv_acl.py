@@ -1,0 +1,43 @@
+"""The KV ACL stage (sheet §5 "Who may use KV"), applied outside dev mode.
+
+Exclusive scopes (the caller's own `kv:agent:...` namespaces) are always allowed. For shared
+scopes an ACL rule on `kv_key/<key>` decides; if no rule matches, a rule on `kv_scope/<scope>`
+decides, and without one the fallback policy `{ptype}_kv_scope` (0 = deny unless an admin raised
+it). Reads (GET, LIST) need READ; everything else READWRITE.
+"""
+
+from __future__ import annotations
+
+from aether_gateway.context import Caller
+from aether_gateway.handlers.admin_policy import acl_subject
+from aether_gateway.store.acl import AccessLevel, ACLStore
+from scitrera_aether_client.proto import aether_pb2
+
+_Op = aether_pb2.KVOperation
+_READS = frozenset({_Op.GET, _Op.LIST, _Op.SET_CARD})
+_OWNED = frozenset({_Op.GLOBAL_EXCLUSIVE, _Op.WORKSPACE_EXCLUSIVE, _Op.USER, _Op.USER_WORKSPACE})
+SCOPE_NAMES = {
+    _Op.SCOPE_UNSPECIFIED: "workspace",
+    _Op.GLOBAL: "global",
+    _Op.WORKSPACE: "workspace",
+    _Op.USER_SHARED: "user-shared",
+    _Op.USER_WORKSPACE_SHARED: "user-workspace-shared",
+}
+
+
+def kv_refusal(acl: ACLStore, caller: Caller, op: aether_pb2.KVOperation) -> str | None:
+    """Why `caller` may not run `op`, or None when it may."""
+    if op.scope in _OWNED:
+        return None  # the owner's own namespace
+    needed = AccessLevel.READ if op.op in _READS else AccessLevel.READWRITE
+    principal_type, principal_id = acl_subject(caller)
+    access = acl.access(principal_type, principal_id, "kv_key", op.key)
+    scope = SCOPE_NAMES.get(op.scope, "workspace")
+    if access.fallback_applied:
+        access = acl.access(principal_type, principal_id, "kv_scope", scope)
+    if access.level >= needed:
+        return None
+    return (
+        f"access denied: {caller.identity} needs {needed.name} on kv_key/{op.key} "
+        f"or kv_scope/{scope}"
+    )
