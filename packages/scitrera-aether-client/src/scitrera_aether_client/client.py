@@ -17,14 +17,7 @@ from scitrera_aether_client._core import ops
 from scitrera_aether_client._core.admin_ops import session_disconnect, session_get, session_list
 from scitrera_aether_client._core.connection import Connection, ConnectionInfo
 from scitrera_aether_client._core.loop_thread import background_loop, run_sync
-from scitrera_aether_client._core.settings import (
-    DEFAULT_BUFFER,
-    build_init,
-    build_policy,
-    build_tls,
-    channel_options,
-)
-from scitrera_aether_client._core.tls import TLSOptions
+from scitrera_aether_client._core.settings import DEFAULT_BUFFER, make_connection
 from scitrera_aether_client._core.validation import check_timeout, check_topic
 from scitrera_aether_client._generated.callbacks import CallbackSlots
 from scitrera_aether_client.proto import aether_pb2
@@ -81,39 +74,27 @@ class BaseAetherClient(CallbackSlots):
         init: aether_pb2.InitConnection | None = None,
         buffer_size: int = DEFAULT_BUFFER,
     ) -> None:
-        backoff, budget = build_policy(
-            max_retries, initial_backoff, max_backoff, backoff_multiplier
-        )
-
-        def tls() -> TLSOptions | None:
-            return build_tls(
-                tls_enabled,
-                tls_root_cert,
-                tls_root_cert_path,
-                tls_client_cert,
-                tls_client_cert_path,
-                tls_client_key,
-                tls_client_key_path,
-                from_env=False,
-            )
-
-        self.max_retries = max_retries
-        self.initial_backoff = initial_backoff
-        self.max_backoff = max_backoff
-        self.backoff_multiplier = backoff_multiplier
-        self.auto_reconnect = auto_reconnect
-        self.tls_enabled = bool(tls_enabled)
         self._callbacks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aether-callbacks")
-        self._conn = Connection(
+        self._conn = make_connection(
             self,
-            build_init(init, credentials, extensions),
-            tls=tls,
-            backoff=backoff,
-            budget=budget,
+            self._submit_callback,
+            from_env=False,
+            init=init,
+            credentials=credentials,
+            max_retries=max_retries,
+            initial_backoff=initial_backoff,
+            max_backoff=max_backoff,
+            backoff_multiplier=backoff_multiplier,
             auto_reconnect=auto_reconnect,
+            tls_enabled=tls_enabled,
+            tls_root_cert=tls_root_cert,
+            tls_root_cert_path=tls_root_cert_path,
+            tls_client_cert=tls_client_cert,
+            tls_client_cert_path=tls_client_cert_path,
+            tls_client_key=tls_client_key,
+            tls_client_key_path=tls_client_key_path,
+            extensions=extensions,
             buffer_size=buffer_size,
-            run_callback=self._submit_callback,
-            channel_options=channel_options(),
         )
         self.request_queue = _RequestQueue(self._conn)
 

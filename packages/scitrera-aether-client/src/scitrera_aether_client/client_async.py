@@ -16,15 +16,8 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from scitrera_aether_client._core import ops
-from scitrera_aether_client._core.connection import Connection, ConnectionInfo, call_maybe_async
-from scitrera_aether_client._core.settings import (
-    DEFAULT_BUFFER,
-    build_init,
-    build_policy,
-    build_tls,
-    channel_options,
-)
-from scitrera_aether_client._core.tls import TLSOptions
+from scitrera_aether_client._core.connection import ConnectionInfo, call_maybe_async
+from scitrera_aether_client._core.settings import DEFAULT_BUFFER, make_connection
 from scitrera_aether_client._core.validation import check_timeout, check_topic
 from scitrera_aether_client._generated.callbacks import CallbackSlots
 from scitrera_aether_client.proto import aether_pb2
@@ -104,39 +97,27 @@ class BaseAsyncAetherClient(CallbackSlots):
         init: aether_pb2.InitConnection | None = None,
         buffer_size: int = DEFAULT_BUFFER,
     ) -> None:
-        backoff, budget = build_policy(
-            max_retries, initial_backoff, max_backoff, backoff_multiplier
-        )
-
-        def tls() -> TLSOptions | None:
-            return build_tls(
-                tls_enabled,
-                tls_root_cert,
-                tls_root_cert_path,
-                tls_client_cert,
-                tls_client_cert_path,
-                tls_client_key,
-                tls_client_key_path,
-                from_env=True,
-            )
-
-        self.max_retries = max_retries
-        self.initial_backoff = initial_backoff
-        self.max_backoff = max_backoff
-        self.backoff_multiplier = backoff_multiplier
-        self.auto_reconnect = auto_reconnect
-        self.tls_enabled = bool(tls_enabled)
         self._pump = _CallbackPump()
-        self._conn = Connection(
+        self._conn = make_connection(
             self,
-            build_init(init, credentials, extensions),
-            tls=tls,
-            backoff=backoff,
-            budget=budget,
+            self._pump.submit,
+            from_env=True,
+            init=init,
+            credentials=credentials,
+            max_retries=max_retries,
+            initial_backoff=initial_backoff,
+            max_backoff=max_backoff,
+            backoff_multiplier=backoff_multiplier,
             auto_reconnect=auto_reconnect,
+            tls_enabled=tls_enabled,
+            tls_root_cert=tls_root_cert,
+            tls_root_cert_path=tls_root_cert_path,
+            tls_client_cert=tls_client_cert,
+            tls_client_cert_path=tls_client_cert_path,
+            tls_client_key=tls_client_key,
+            tls_client_key_path=tls_client_key_path,
+            extensions=extensions,
             buffer_size=buffer_size,
-            run_callback=self._pump.submit,
-            channel_options=channel_options(),
         )
 
     # ------------------------------------------------------------------ lifecycle

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from scitrera_aether_client._core.backoff import Backoff, RetryBudget
+from scitrera_aether_client._core.connection import Connection
 from scitrera_aether_client._core.tls import TLSOptions, resolve_tls
 from scitrera_aether_client._core.validation import check_non_negative
 from scitrera_aether_client.exceptions import InvalidArgumentError
@@ -83,4 +85,61 @@ def build_tls(
         client_key,
         client_key_path,
         from_env=from_env,
+    )
+
+
+def make_connection(
+    owner: Any,
+    run_callback: Callable[[Callable[..., Any], tuple[Any, ...]], None],
+    *,
+    from_env: bool,
+    init: aether_pb2.InitConnection | None,
+    credentials: dict[str, str] | None,
+    max_retries: int,
+    initial_backoff: float,
+    max_backoff: float,
+    backoff_multiplier: float,
+    auto_reconnect: bool,
+    tls_enabled: bool | None,
+    tls_root_cert: bytes | None,
+    tls_root_cert_path: str | None,
+    tls_client_cert: bytes | None,
+    tls_client_cert_path: str | None,
+    tls_client_key: bytes | None,
+    tls_client_key_path: str | None,
+    extensions: list[aether_pb2.ExtensionDeclaration] | None,
+    buffer_size: int,
+) -> Connection:
+    """The facades' shared constructor: validate the reference arguments, set the reference's
+    public attributes on `owner`, and build its Connection. TLS material is read at connect."""
+    backoff, budget = build_policy(max_retries, initial_backoff, max_backoff, backoff_multiplier)
+
+    def tls() -> TLSOptions | None:
+        return build_tls(
+            tls_enabled,
+            tls_root_cert,
+            tls_root_cert_path,
+            tls_client_cert,
+            tls_client_cert_path,
+            tls_client_key,
+            tls_client_key_path,
+            from_env=from_env,
+        )
+
+    owner.max_retries = max_retries
+    owner.initial_backoff = initial_backoff
+    owner.max_backoff = max_backoff
+    owner.backoff_multiplier = backoff_multiplier
+    owner.auto_reconnect = auto_reconnect
+    owner.tls_enabled = bool(tls_enabled)
+    return Connection(
+        owner,
+        build_init(init, credentials, extensions),
+        tls=tls,
+        backoff=backoff,
+        budget=budget,
+        auto_reconnect=auto_reconnect,
+        buffer_size=buffer_size,
+        run_callback=run_callback,
+        channel_options=channel_options(),
     )
