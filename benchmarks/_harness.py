@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REFERENCE_VERSION = "0.2.3"
@@ -208,6 +209,23 @@ def _reference_ok(python: Path) -> bool:
 
 
 # ---------------------------------------------------------------------------- numbers
+
+
+#: A measurement during which unrelated processes used more cores than this is "noisy".
+QUIET_CORES = 0.2
+
+
+def quiet_only(rounds: Sequence[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """The rounds whose `key` (cores used by unrelated processes) is at most QUIET_CORES, or all
+    of them when none is: the machine is shared, and medians should come from quiet rounds."""
+    quiet = [r for r in rounds if r.get(key, 0.0) <= QUIET_CORES]
+    return quiet or list(rounds)
+
+
+def quiet_count(rounds: Sequence[dict[str, Any]], key: str) -> str:
+    """ "k/n": how many of the n rounds were quiet (and so used); "0/n noisy" when none was."""
+    quiet = sum(1 for r in rounds if r.get(key, 0.0) <= QUIET_CORES)
+    return f"{quiet}/{len(rounds)}" + ("" if quiet else " noisy")
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:

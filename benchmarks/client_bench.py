@@ -34,11 +34,14 @@ from typing import Any
 import grpc
 from _harness import (
     HERE,
+    QUIET_CORES,
     REFERENCE_VERSION,
     GatewayProcess,
     clean_env,
     log,
     median,
+    quiet_count,
+    quiet_only,
     ratio,
     reference_python,
     source_state,
@@ -56,8 +59,15 @@ class Flavour:
     results: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
+    def sections(self, section: str) -> list[dict[str, Any]]:
+        """This section of every round, or of the quiet rounds only when there are some."""
+        return quiet_only([r[section] for r in self.results], "other_cpu_util")
+
     def metric(self, section: str, key: str) -> float:
-        return median([r[section][key] for r in self.results if key in r.get(section, {})])
+        return median([s[key] for s in self.sections(section) if key in s])
+
+    def rounds_used(self) -> str:
+        return quiet_count([r["throughput"] for r in self.results], "other_cpu_util")
 
 
 def run_worker(flavour: Flavour, gw: GatewayProcess, args: argparse.Namespace, tag: str) -> None:
@@ -117,7 +127,7 @@ def report(flavours: list[Flavour]) -> None:
     rows = []
     for f in flavours:
         if not f.results:
-            rows.append([f.label, *(["failed"] * 9)])
+            rows.append([f.label, *(["failed"] * 10)])
             continue
         rows.append(
             [
@@ -131,6 +141,7 @@ def report(flavours: list[Flavour]) -> None:
                 fmt(f.metric("latency", "mean_us")),
                 fmt(f.metric("latency", "client_cpu_us"), 1),
                 fmt(f.metric("throughput", "other_cpu_util"), 2),
+                f.rounds_used(),
             ]
         )
     headers = [
@@ -144,13 +155,17 @@ def report(flavours: list[Flavour]) -> None:
         "rtt mean us",
         "cli CPU us/rtt",
         "other load",
+        "rounds",
     ]
     log("")
     log(table(headers, rows))
     log(
-        "(medians over rounds. cli CPU: the worker process holding both agents; gw CPU: the "
-        "gateway process; gw busy: its share of one core during the throughput run; other load: "
-        "cores used by unrelated processes meanwhile)"
+        "(medians over the rounds in which unrelated processes used at most "
+        f"{QUIET_CORES} cores, or over all rounds when none was that quiet; "
+        "rounds: quiet/run, 'noisy' if none. "
+        "cli CPU: the worker process holding both agents; gw CPU: the server process; gw busy: "
+        "its share of one core during the throughput run; other load: cores used by unrelated "
+        "processes meanwhile)"
     )
     by = {f.label: f for f in flavours}
     pairs = [
@@ -263,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"{last['throughput'].get('other_cpu_util', float('nan')):.2f} cores"
                     )
         gateway_rss = gw.rss_kib()
-    log(f"# gateway VmRSS at the end: {gateway_rss / 1024:.1f} MiB")
+    log(f"# server VmRSS at the end: {gateway_rss / 1024:.1f} MiB")
     for f in flavours:
         if f.results:
             log(f"# {f.label}: {f.results[0]['client']}")

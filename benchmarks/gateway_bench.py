@@ -33,11 +33,14 @@ from typing import Any
 import grpc
 from _harness import (
     HERE,
+    QUIET_CORES,
     GatewayProcess,
     clean_env,
     log,
     machine_cpu_seconds,
     median,
+    quiet_count,
+    quiet_only,
     ratio,
     source_state,
     table,
@@ -282,7 +285,10 @@ def report(measured: dict[str, dict[str, Any]], args: argparse.Namespace) -> boo
     toy = measured.get("toy relay")
 
     def med(result: dict[str, Any], n: int, key: str) -> float:
-        return median([lv[key] for lv in result["routing"][n]])
+        return median([lv[key] for lv in quiet_only(result["routing"][n], "other_cpu")])
+
+    def used(result: dict[str, Any], n: int) -> str:
+        return quiet_count(result["routing"][n], "other_cpu")
 
     rows = []
     for n in args.pairs:
@@ -294,6 +300,7 @@ def report(measured: dict[str, dict[str, Any]], args: argparse.Namespace) -> boo
                 f"{med(result, n, 'cpu_us'):.1f}",
                 f"{100 * med(result, n, 'busy'):.0f}%",
                 f"{med(result, n, 'other_cpu'):.2f}",
+                used(result, n),
             ]
             if toy is not None:
                 row += [
@@ -301,13 +308,14 @@ def report(measured: dict[str, dict[str, Any]], args: argparse.Namespace) -> boo
                     ratio(med(result, n, "cpu_us"), med(toy, n, "cpu_us")),
                 ]
             rows.append(row)
-    headers = ["pairs", "server", "msgs/s", "CPU us/msg", "busy", "other load"]
+    headers = ["pairs", "server", "msgs/s", "CPU us/msg", "busy", "other load", "rounds"]
     if toy is not None:
         headers += ["msgs/s vs toy", "CPU vs toy"]
     log("")
     log(
-        "routing (median over rounds; CPU = the server process, all threads; busy = its share "
-        "of one core; other load = cores used by unrelated processes meanwhile)"
+        f"routing (median over the rounds in which unrelated processes used at most {QUIET_CORES} "
+        "cores, or over all when none was; rounds = quiet/run; CPU = the server process, all "
+        "threads; busy = its share of one core; other load = cores used by unrelated processes)"
     )
     log(table(headers, rows))
 

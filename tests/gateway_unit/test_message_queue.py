@@ -71,3 +71,17 @@ def test_sequence_numbers_are_not_reused_after_drain(queue: MessageQueue) -> Non
     assert second > first
     queue.ack(A, first)  # a stale ack must not drop the newer frame
     assert queue.pending(A) == [(second, b"new")]
+
+
+def test_group_commit_returns_each_rows_own_seq() -> None:
+    from aether_gateway.store.db import Database
+    from aether_gateway.store.queue import MessageQueue
+
+    queue = MessageQueue(Database(":memory:"))
+    queue.enqueue("other", b"first")  # seqs are global: the batch must not assume it starts at 1
+    rows = [("t", f"f{i}".encode()) for i in range(50)]
+    seqs = queue.commit(rows, {})
+    stored = dict(queue.pending("t", limit=100))
+    assert [stored[s] for s in seqs] == [frame for _, frame in rows]
+    assert queue.commit([], {"t": seqs[9]}) == []
+    assert [seq for seq, _ in queue.pending("t", limit=100)] == seqs[10:]

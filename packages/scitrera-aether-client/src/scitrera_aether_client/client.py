@@ -8,13 +8,13 @@ may make blocking *_sync calls. Per-principal subclasses (AgentClient, ...) are 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from scitrera_aether_client._core import ops
 from scitrera_aether_client._core.admin_ops import session_disconnect, session_get, session_list
+from scitrera_aether_client._core.callback_thread import CallbackThread
 from scitrera_aether_client._core.connection import Connection, ConnectionInfo
 from scitrera_aether_client._core.loop_thread import background_loop, run_sync
 from scitrera_aether_client._core.settings import DEFAULT_BUFFER, make_connection
@@ -74,10 +74,10 @@ class BaseAetherClient(CallbackSlots):
         init: aether_pb2.InitConnection | None = None,
         buffer_size: int = DEFAULT_BUFFER,
     ) -> None:
-        self._callbacks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aether-callbacks")
+        self._callbacks = CallbackThread()
         self._conn = make_connection(
             self,
-            self._submit_callback,
+            self._callbacks.submit,
             from_env=False,
             init=init,
             credentials=credentials,
@@ -97,9 +97,6 @@ class BaseAetherClient(CallbackSlots):
             buffer_size=buffer_size,
         )
         self.request_queue = _RequestQueue(self._conn)
-
-    def _submit_callback(self, callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        self._callbacks.submit(_call_logged, callback, args)
 
     def _request(
         self,
@@ -134,7 +131,7 @@ class BaseAetherClient(CallbackSlots):
     def close(self) -> None:
         """Flush queued frames, end the stream, then let pending callbacks finish; idempotent."""
         run_sync(self._conn.close())
-        self._callbacks.shutdown(wait=True, cancel_futures=False)
+        self._callbacks.stop()
 
     def wait_until_disconnected(self, timeout: float | None = None) -> None:
         """Block until the client is closed or gave up reconnecting (not during a reconnect)."""
@@ -189,9 +186,8 @@ class BaseAetherClient(CallbackSlots):
         authorization: Auth = None,
         app_workspace: str = "",
     ) -> None:
-        self._conn.enqueue(
-            ops.send(target_topic, payload, message_type, authorization, app_workspace)
-        )
+        frame = ops.send(target_topic, payload, message_type, authorization, app_workspace)
+        self._conn.enqueue_blocking(frame)
 
     def send_message(
         self,
@@ -587,13 +583,3 @@ class BaseAetherClient(CallbackSlots):
         self, session_id: str, reason: str = "", authorization: Auth = None, timeout: float = 10.0
     ) -> aether_pb2.SessionOperationResponse | None:
         return self.session_op(session_disconnect(session_id, reason, authorization), timeout)
-
-
-def _call_logged(callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    try:
-        result = callback(*args)
-        if hasattr(result, "close") and hasattr(result, "send"):
-            result.close()  # a coroutine function given to a sync client cannot be awaited here
-            log.warning("callback %s is async; sync clients call it without awaiting", callback)
-    except Exception:
-        log.exception("callback %s raised", getattr(callback, "__name__", callback))

@@ -203,9 +203,8 @@ class BaseAsyncAetherClient(CallbackSlots):
         authorization: Auth = None,
         app_workspace: str = "",
     ) -> None:
-        self._conn.enqueue(
-            ops.send(target_topic, payload, message_type, authorization, app_workspace)
-        )
+        frame = ops.send(target_topic, payload, message_type, authorization, app_workspace)
+        await self._conn.enqueue_async(frame)
 
     async def send_message(
         self,

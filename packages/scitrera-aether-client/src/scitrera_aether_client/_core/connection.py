@@ -42,6 +42,10 @@ HANDSHAKE_TIMEOUT_S = 30.0
 # reached the gateway. Those written in the last RESEND_WINDOW_S are sent again on the next stream
 # (at-least-once; a receiver may see a duplicate, never a gap).
 RESEND_WINDOW_S = 0.25
+CLOSE_FLUSH_S = 10.0  # close() gives up flushing when the gateway takes nothing for this long
+# ...and waits at most this long for the gateway to finish reading what was flushed (a busy
+# gateway may still be routing a large backlog; a dead one ends the stream at once).
+CLOSE_DRAIN_S = 60.0
 SDK_VERSION = "0.3.0"
 
 
@@ -111,6 +115,8 @@ class Connection:
         self.final_error: exc.AetherError | None = None
         self.connected_once = False
         self._early: list[aether_pb2.DownstreamMessage] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._written = 0  # frames written, so close() can tell a slow flush from a stuck one
         self._recent: deque[tuple[float, aether_pb2.UpstreamMessage]] = deque()
 
     # ------------------------------------------------------------------ lifecycle
@@ -157,11 +163,19 @@ class Connection:
         if self._closing:
             return
         self._closing = True
-        call = self._call
-        if call is not None and self.is_connected:
+        call, writer = self._call, self._writer
+        if call is not None and writer is not None and self.is_connected:
+            # Everything queued before close() goes out: the writer drains and returns, we
+            # half-close, and the gateway ends the stream once it has read every frame.
+            self.outbox.poke()
             with _suppress_rpc():
-                await asyncio.wait_for(self._flush_then_done(call), timeout=1.0)
+                await self._wait_flushed(writer)
+                await asyncio.wait_for(call.done_writing(), timeout=CLOSE_FLUSH_S)
+                reader = self._tasks[0] if self._tasks else None
+                if reader is not None:
+                    await asyncio.wait_for(asyncio.shield(reader), timeout=CLOSE_DRAIN_S)
         was_connected = self.is_connected
+        self.outbox.set_stream_up(False)
         if self._connected is not None:
             self._connected.clear()
         await self._cancel_tasks()
@@ -171,6 +185,14 @@ class Connection:
             self._fire("on_disconnect", "client closed")
         if self._stopped is not None:
             self._stopped.set()
+
+    async def _wait_flushed(self, writer: asyncio.Task[None]) -> None:
+        """Wait for the writer to send the backlog, as long as it keeps making progress."""
+        while not writer.done():
+            before = self._written
+            done, _ = await asyncio.wait({writer}, timeout=CLOSE_FLUSH_S)
+            if not done and self._written == before:
+                raise TimeoutError("no progress flushing the outbound buffer")
 
     async def wait_closed(self) -> None:
         assert self._stopped is not None
@@ -183,6 +205,18 @@ class Connection:
         if self.is_stopped and self.connected_once:
             raise exc.ConnectionClosedError("the client is closed", reason="closed")
         self.outbox.put(frame)
+
+    async def enqueue_async(self, frame: aether_pb2.UpstreamMessage) -> None:
+        """Enqueue, then wait while the live stream's backlog is over capacity (backpressure)."""
+        self.enqueue(frame)
+        if self.outbox.crowded:
+            await self.outbox.room()
+
+    def enqueue_blocking(self, frame: aether_pb2.UpstreamMessage) -> None:
+        """Enqueue from a caller thread, blocking it while the backlog is over capacity."""
+        self.enqueue(frame)
+        if self.outbox.crowded:
+            self.outbox.room_blocking()
 
     async def request(
         self,
@@ -290,10 +324,12 @@ class Connection:
 
     def _start(self) -> None:
         call = self._call
+        self._writer = asyncio.create_task(self._write_loop(call), name="aether-writer")
         self._tasks = [
             asyncio.create_task(self._read_loop(call), name="aether-reader"),
-            asyncio.create_task(self._write_loop(call), name="aether-writer"),
+            self._writer,
         ]
+        self.outbox.set_stream_up(True)
         self.outbox.poke()
         self._fire("on_connect")
         early, self._early = self._early, []
@@ -305,6 +341,8 @@ class Connection:
             while True:
                 frames = self.outbox.drain()
                 if not frames:
+                    if self._closing:
+                        return  # everything queued before close() went out
                     await self.outbox.wait()
                     continue
                 recent = self._recent
@@ -315,6 +353,7 @@ class Connection:
                         # The stream died under us: keep what was not written for the next one.
                         self.outbox.requeue_front(frames[i:])
                         return
+                    self._written += 1
                     if frame.HasField("send"):
                         now = time.monotonic()
                         recent.append((now, frame))
@@ -344,6 +383,7 @@ class Connection:
         """The stream ended: tell the user once, then reconnect if that can help."""
         assert self._connected is not None
         self._connected.clear()
+        self.outbox.set_stream_up(False)
         for task in self._tasks:
             if task is not asyncio.current_task():
                 task.cancel()
@@ -420,11 +460,6 @@ class Connection:
         if channel is not None:
             await channel.close(grace=None)
 
-    async def _flush_then_done(self, call: Any) -> None:
-        for frame in self.outbox.drain():
-            await call.write(frame)
-        await call.done_writing()
-
     # ------------------------------------------------------------------ dispatch
 
     def _dispatch(self, frame: aether_pb2.DownstreamMessage) -> None:
@@ -495,7 +530,12 @@ class _suppress_rpc:
 
     def __exit__(self, et: Any, ev: Any, tb: Any) -> bool:
         return et is not None and issubclass(
-            et, grpc.RpcError | asyncio.CancelledError | TimeoutError | grpc.aio.UsageError
+            et,
+            grpc.RpcError
+            | asyncio.CancelledError
+            | TimeoutError
+            | grpc.aio.UsageError
+            | asyncio.InvalidStateError,
         )
 
 

@@ -1,8 +1,12 @@
-"""A bounded, thread-safe outbound buffer between any caller thread and the connection's writer.
+"""The outbound buffer between any caller thread and the connection's writer task.
 
-Sends never wait for the network: they append here and the writer task drains. While the stream
-is down (not yet connected, or reconnecting) frames accumulate up to `capacity`; a send beyond
-that raises BufferFullError instead of silently dropping (DESIGN §3.5).
+Sends never touch the network: they append here and the writer drains. Two regimes:
+
+- stream up: a sender that finds more than `capacity` frames waiting is slowed down until the
+  writer catches up (async senders await, sync senders block): backpressure, nothing refused;
+- stream down (before connect, while reconnecting): frames wait up to `capacity`, and a send
+  beyond that raises BufferFullError instead of growing without bound or dropping silently
+  (DESIGN §3.5).
 """
 
 from __future__ import annotations
@@ -21,21 +25,33 @@ Frame = aether_pb2.UpstreamMessage
 class Outbox:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
+        self.stream_up = False  # set by the connection; decides between backpressure and refusal
         self._frames: deque[Frame] = deque()
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._writer_waiting = False
+        self._room = threading.Condition(self._lock)  # sync senders waiting for the writer
+        self._room_async: asyncio.Event | None = None  # async senders, on the writer's loop
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Attach to the loop the writer runs on (done once, at connect)."""
         self._loop = loop
         self._wake = asyncio.Event()
+        self._room_async = asyncio.Event()
+
+    def set_stream_up(self, up: bool) -> None:
+        """Called on the writer's loop when a stream starts or ends; releases waiting senders."""
+        with self._lock:
+            self.stream_up = up
+            self._room.notify_all()
+        if self._room_async is not None:
+            self._room_async.set()
 
     def put(self, frame: Frame) -> None:
-        """Queue one frame from any thread."""
+        """Queue one frame from any thread; refuses only while the stream is down and full."""
         with self._lock:
-            if len(self._frames) >= self.capacity:
+            if not self.stream_up and len(self._frames) >= self.capacity:
                 raise BufferFullError(
                     f"outbound buffer full ({self.capacity} frames) while the stream is down",
                     code="BUFFER_FULL",
@@ -46,8 +62,24 @@ class Outbox:
         if wake:
             self._notify()
 
+    @property
+    def crowded(self) -> bool:
+        """More than `capacity` frames wait on a live stream: the sender should slow down."""
+        return self.stream_up and len(self._frames) > self.capacity
+
+    async def room(self) -> None:
+        """Wait (on the writer's loop) until the writer took the backlog."""
+        while self.crowded and self._room_async is not None:
+            self._room_async.clear()
+            await self._room_async.wait()
+
+    def room_blocking(self, timeout: float | None = None) -> None:
+        """Block a sync sender's thread until the writer took the backlog."""
+        with self._room:
+            self._room.wait_for(lambda: not self.crowded, timeout)
+
     def requeue_front(self, frames: Iterable[Frame]) -> None:
-        """Put frames back at the head (resent requests after a reconnect); ignores capacity."""
+        """Put frames back at the head (resent frames after a reconnect); ignores capacity."""
         with self._lock:
             self._frames.extendleft(reversed(list(frames)))
 
@@ -65,11 +97,14 @@ class Outbox:
             loop.call_soon_threadsafe(wake.set)
 
     def drain(self) -> list[Frame]:
-        """Take everything queued, or mark the writer as waiting if nothing is."""
+        """Take everything queued (waking blocked senders), or mark the writer as waiting."""
         with self._lock:
             if self._frames:
                 frames = list(self._frames)
                 self._frames.clear()
+                self._room.notify_all()
+                if self._room_async is not None:
+                    self._room_async.set()
                 return frames
             self._writer_waiting = True
             if self._wake is not None:
