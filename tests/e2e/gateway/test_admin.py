@@ -334,3 +334,19 @@ async def test_a_token_minted_over_the_wire_authenticates(
     user_key = aether_pb2.TokenCreateRequest(name="nobody", principal_type="User")
     refused = await admin.token_op(T(op=T.CREATE, create_request=user_key))
     assert refused.success is False and "created_by" in refused.error
+
+
+async def test_explain_access_checks_a_principals_access(gateway: EmbeddedGateway, opened) -> None:
+    from scitrera_aether_client import AsyncAdminClient
+
+    admin_agent = await opened(AsyncAgentClient("ws", "ops", "explainer"), gateway.target)
+    admin = AsyncAdminClient(admin_agent)
+    await admin.create_acl_rule("user", "alice", "workspace", "ws-1", 20, granted_by="ops")
+    granted = await admin.explain_access("user", "alice", "workspace", "ws-1", required_level=20)
+    assert granted is not None and granted.explanation.allowed
+    assert granted.explanation.effective_access_level == 20
+    assert not granted.explanation.fallback_applied
+    denied = await admin.explain_access("user", "alice", "workspace", "ws-1", required_level=40)
+    assert denied is not None and not denied.explanation.allowed
+    other = await admin.explain_access("user", "bob", "workspace", "ws-1", required_level=10)
+    assert other is not None and other.explanation.fallback_applied

@@ -92,7 +92,34 @@ def _dispatch(acl: ACLStore, caller: Caller, op: aether_pb2.ACLOperation) -> aet
             deleted_count=deleted, message=f"deleted {deleted} expired rules"
         )
         return aether_pb2.ACLResponse(success=True, cleanup_result=result)
+    if op.op == Op.EXPLAIN_ACCESS:
+        return _explain(acl, op)
     return aether_pb2.ACLResponse(success=False, error="not implemented")
+
+
+def _explain(acl: ACLStore, op: aether_pb2.ACLOperation) -> aether_pb2.ACLResponse:
+    """Check access: the level `principal` holds on a resource, and whether it meets the need."""
+    who = op.principal
+    if not (who.principal_type and who.principal_id and op.resource_type and op.resource_id):
+        error = "principal, resource_type and resource_id are required"
+        return aether_pb2.ACLResponse(success=False, error=error)
+    access = acl.access(who.principal_type, who.principal_id, op.resource_type, op.resource_id)
+    allowed = access.level >= op.required_level
+    source = (
+        f"fallback policy {who.principal_type}_{op.resource_type}"
+        if access.fallback_applied
+        else "rules"
+    )
+    explanation = aether_pb2.ACLAccessExplanationInfo(
+        principal=f"{who.principal_type}:{who.principal_id}",
+        allowed=allowed,
+        decision="allow" if allowed else "deny",
+        effective_access_level=access.level,
+        fallback_applied=access.fallback_applied,
+        reason=f"{access_level_name(access.level)} from {source}; "
+        f"needs {access_level_name(op.required_level)}",
+    )
+    return aether_pb2.ACLResponse(success=True, explanation=explanation)
 
 
 def _grant(

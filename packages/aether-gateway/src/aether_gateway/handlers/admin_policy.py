@@ -1,9 +1,10 @@
 """Who may run admin operations (workspaces, agents, tokens, ACL, sessions).
 
 The reference denies every admin operation from ordinary principals when it has no ACL service;
-the embedded gateway always has one (SQLite), so the rule here is: dev mode admits everyone; the
-workflow engine and orchestrators are trusted system principals; anyone else needs an admin-scoped
-API key or an ACL grant on `admin/<area>` (a rule on `admin/*` covers every area).
+the embedded gateway always has one (SQLite), so the rule here is: dev mode admits everyone;
+anyone else needs an admin-scoped API key or an ACL grant on `admin/<area>` (a rule on `admin/*`
+covers every area). Workflow engines and orchestrators connect without credentials, so unlike in
+the Go gateway they get no bypass.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ _ACL_READ_OPS = frozenset(
         aether_pb2.ACLOperation.GET_RULE,
         aether_pb2.ACLOperation.QUERY_AUDIT,
         aether_pb2.ACLOperation.GET_FALLBACK_POLICY,
+        aether_pb2.ACLOperation.EXPLAIN_ACCESS,
     }
 )
 
