@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import grpc
 
+from aether_gateway.handlers.orchestration import task_token_name
 from aether_gateway.identity import ResolvedIdentity
 from aether_gateway.store.tokens import TokenStore, bind_check
 from scitrera_aether_client.proto import aether_pb2
@@ -28,10 +29,13 @@ def admit(
     init: aether_pb2.InitConnection, who: ResolvedIdentity, tokens: TokenStore, dev_mode: bool
 ) -> Admission:
     creds = init.credentials
+    task_token = creds.get("token") or creds.get("task_token")
+    if task_token:  # checked first, as in the Go gateway
+        return _admit_task_token(task_token, who, tokens)
     key = creds.get("api_key") or creds.get("x-api-key")
     if key:
         record = tokens.authenticate(key)
-        if record is None:
+        if record is None or "task" in record.scopes:  # a task token is not a general key
             raise Refused(
                 grpc.StatusCode.UNAUTHENTICATED, "credential authentication failed: invalid API key"
             )
@@ -42,10 +46,6 @@ def admit(
             raise Refused(grpc.StatusCode.PERMISSION_DENIED, problem)
         scopes = tuple(record.scopes)
         return Admission(is_admin="admin" in scopes, scopes=scopes)
-    if creds.get("token") or creds.get("task_token"):
-        raise Refused(
-            grpc.StatusCode.UNAUTHENTICATED, "invalid or revoked token: unknown task token"
-        )
     if creds.get("authorization") or creds.get("bearer_token") or creds.get("session_token"):
         raise Refused(
             grpc.StatusCode.UNAUTHENTICATED,
@@ -58,3 +58,16 @@ def admit(
             "requires a matching API key credential",
         )
     return Admission(is_admin=dev_mode, scopes=())
+
+
+def _admit_task_token(token: str, who: ResolvedIdentity, tokens: TokenStore) -> Admission:
+    """A token minted for one startup order admits exactly that order's identity (sheet §1.1)."""
+    record = tokens.authenticate(token)
+    if record is None or "task" not in record.scopes:
+        raise Refused(grpc.StatusCode.UNAUTHENTICATED, "invalid or revoked token: not a task token")
+    if record.name != task_token_name(who.identity):
+        issued = record.name.removeprefix("task:")
+        raise Refused(
+            grpc.StatusCode.PERMISSION_DENIED, f"token issued for {issued}, not {who.identity}"
+        )
+    return Admission(is_admin=False, scopes=tuple(record.scopes))

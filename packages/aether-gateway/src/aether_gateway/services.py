@@ -14,7 +14,7 @@ from aether_gateway.handlers.agents import handle_agent_op
 from aether_gateway.handlers.checkpoints import handle_checkpoint
 from aether_gateway.handlers.health import handle_admin_query
 from aether_gateway.handlers.kv import handle_kv, snapshot_exclusive
-from aether_gateway.handlers.orchestration import request_startup, startup_context
+from aether_gateway.handlers.orchestration import StartupOrders, startup_context
 from aether_gateway.handlers.progress import handle_progress
 from aether_gateway.handlers.sessions import handle_session_op
 from aether_gateway.handlers.tasks import (
@@ -22,7 +22,6 @@ from aether_gateway.handlers.tasks import (
     handle_task_op,
     handle_task_query,
     on_agent_connected,
-    on_orchestrator_connected,
 )
 from aether_gateway.handlers.tokens import handle_token_op
 from aether_gateway.handlers.workflow import WorkflowRelay
@@ -62,6 +61,7 @@ class Services:
         self.agents = AgentStore(db)
         self.tasks = TaskStore(db)
         self.workflow = WorkflowRelay(self.hub)
+        self.startups = StartupOrders(self.tasks, self.agents, self.hub, self.tokens)
         self.proxy = ProxyRelay(
             self.hub,
             resolve_service=Router(self.hub, config.max_payload, config.prefixes).resolve_service,
@@ -86,7 +86,7 @@ class Services:
             "kv_op": lambda c, op: handle_kv(self.kv, c, op, acl=acl),
             "checkpoint_op": lambda c, op: handle_checkpoint(self.checkpoints, c, op),
             "create_task": lambda c, r: handle_create_task(
-                self.tasks, self.agents, self.hub, c, r, acl=acl
+                self.tasks, self.agents, self.hub, c, r, acl=acl, startups=self.startups
             ),
             "task_query": lambda c, q: handle_task_query(self.tasks, c, q, acl=acl),
             "task_op": lambda c, op: handle_task_op(self.tasks, self.hub, c, op, acl=acl),
@@ -127,14 +127,7 @@ class Services:
         now = time.monotonic()
         if self._no_startup.get(target, 0.0) > now:
             return
-        startup = request_startup(
-            self.tasks,
-            self.agents,
-            self.hub,
-            target,
-            creator=caller.topic,
-            trigger="message_routing",
-        )
+        startup = self.startups.request(target, creator=caller.topic, trigger="message_routing")
         if startup is None:
             self._no_startup[target] = now + 5.0
             if len(self._no_startup) > 10_000:
@@ -161,7 +154,7 @@ class Services:
         elif key == "orchestrator":
             at_s = caller.connected_at_ms // 1000
             self.agents.orchestrators.add(caller.session_id, caller.identity, caller.profiles, at_s)
-            frames += on_orchestrator_connected(self.tasks, self.agents, caller)
+            frames += self.startups.waiting_for(caller)
         return frames
 
     def on_disconnect(self, caller: Caller) -> None:

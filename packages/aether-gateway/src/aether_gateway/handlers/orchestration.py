@@ -9,10 +9,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
-from aether_gateway.context import Hub
+from aether_gateway.context import Caller, Hub
 from aether_gateway.store.agents import AgentStore
 from aether_gateway.store.db import now_ms, now_s
 from aether_gateway.store.tasks import AGENT_STARTUP, PENDING, TaskRecord, TaskStore
+from aether_gateway.store.tokens import TokenStore
 from scitrera_aether_client.proto import aether_pb2
 
 
@@ -20,69 +21,113 @@ def assignment(task: TaskRecord) -> aether_pb2.DownstreamMessage:
     return aether_pb2.DownstreamMessage(task_assignment=task.to_assignment(now_s()))
 
 
-def request_startup(
-    tasks: TaskStore,
-    agents: AgentStore,
-    hub: Hub,
-    target: str,
-    *,
-    creator: str,
-    trigger: str,
-    overrides: Mapping[str, str] | None = None,
-) -> TaskRecord | None:
-    """The active startup order for `target` (ag::ws::impl::spec), made and offered if needed.
+TASK_TOKEN_HOURS = 24
 
-    None when the implementation is not registered or has no orchestrator profile: then no
-    orchestrator could start it, and the message or task just waits for the agent.
-    """
-    parts = target.split("::")
-    if len(parts) != 4 or parts[0] not in ("ag", "tu") or not all(parts):
-        return None
-    _, workspace, implementation, specifier = parts
-    registration = agents.get(implementation)
-    if registration is None:
-        return None
-    existing = tasks.active_startup(target)
-    if existing is not None:
-        return existing
-    params = {**registration.launch_params, **(overrides or {})}
-    profile = params.get("profile") or registration.orchestrator_profile
-    if not profile:
-        return None
-    startup = TaskRecord(
-        task_id=str(uuid.uuid4()),
-        task_type=AGENT_STARTUP,
-        status=PENDING,
-        workspace=workspace,
-        assignment_mode=aether_pb2.TARGETED,
-        target_topic=target,
-        creator=creator,
-        metadata={
-            "trigger": trigger,
-            "target_topic": target,
-            "trigger_timestamp_ms": str(now_ms()),
-        },
-        target_implementation=implementation,
-        specifier=specifier,
-        profile=profile,
-        launch_params=params,
+
+class StartupOrders:
+    """Makes startup orders and hands them to orchestrators, each with a task token minted for
+    the identity to launch (`launch_params["auth_token"]`) when a token store is given, so the
+    launched worker can connect outside dev mode with `Credentials.task_token(token)`."""
+
+    def __init__(
+        self, tasks: TaskStore, agents: AgentStore, hub: Hub | None, tokens: TokenStore | None
+    ) -> None:
+        self.tasks, self.agents, self.hub, self.tokens = tasks, agents, hub, tokens
+
+    def request(
+        self,
+        target: str,
+        *,
+        creator: str,
+        trigger: str,
+        overrides: Mapping[str, str] | None = None,
+    ) -> TaskRecord | None:
+        """The active startup order for `target` (ag::ws::impl::spec), made and offered if needed.
+
+        None when the implementation is not registered or has no orchestrator profile: then no
+        orchestrator could start it, and the message or task just waits for the agent.
+        """
+        parts = target.split("::")
+        if len(parts) != 4 or parts[0] not in ("ag", "tu") or not all(parts):
+            return None
+        _, workspace, implementation, specifier = parts
+        registration = self.agents.get(implementation)
+        if registration is None:
+            return None
+        existing = self.tasks.active_startup(target)
+        if existing is not None:
+            return existing
+        params = {**registration.launch_params, **(overrides or {})}
+        profile = params.get("profile") or registration.orchestrator_profile
+        if not profile:
+            return None
+        startup = TaskRecord(
+            task_id=str(uuid.uuid4()),
+            task_type=AGENT_STARTUP,
+            status=PENDING,
+            workspace=workspace,
+            assignment_mode=aether_pb2.TARGETED,
+            target_topic=target,
+            creator=creator,
+            metadata={
+                "trigger": trigger,
+                "target_topic": target,
+                "trigger_timestamp_ms": str(now_ms()),
+            },
+            target_implementation=implementation,
+            specifier=specifier,
+            profile=profile,
+            launch_params=params,
+        )
+        self.tasks.insert(startup)
+        return self.offer(startup)
+
+    def offer(self, startup: TaskRecord) -> TaskRecord:
+        """Hand a pending startup order to a live orchestrator serving its profile, if any."""
+        assert self.hub is not None
+        for session in self.hub.sessions():
+            entry = self.agents.orchestrators.get(session.session_id)
+            if entry is not None and startup.profile in entry.profiles:
+                claimed = self.tasks.claim(startup.task_id, session.identity)
+                if claimed is not None:
+                    self.hub.send_to_session(session.session_id, self.frame(claimed))
+                    return claimed
+        return startup
+
+    def waiting_for(self, caller: Caller) -> list[aether_pb2.DownstreamMessage]:
+        """For an orchestrator that just connected: the unclaimed orders of its profiles."""
+        entry = self.agents.orchestrators.get(caller.session_id)
+        if entry is None or not entry.profiles:
+            return []
+        waiting = self.tasks.pending_startups(entry.profiles)
+        claimed = (self.tasks.claim(t.task_id, caller.identity) for t in waiting)
+        return [self.frame(t) for t in claimed if t is not None]
+
+    def frame(self, startup: TaskRecord) -> aether_pb2.DownstreamMessage:
+        frame = assignment(startup)
+        if self.tokens is not None:
+            frame.task_assignment.launch_params["auth_token"] = mint_task_token(
+                self.tokens, startup.target_topic, startup.workspace
+            )
+        return frame
+
+
+def mint_task_token(tokens: TokenStore, identity: str, workspace: str) -> str:
+    """A key valid only for `identity` (checked at connect) and only for TASK_TOKEN_HOURS."""
+    principal_type = "Agent" if identity.startswith("ag::") else "Task"
+    _record, plaintext = tokens.create(
+        task_token_name(identity),
+        principal_type,
+        workspace_patterns=(workspace,),
+        scopes=("connect", "task"),
+        created_by=identity,
+        expires_in_hours=TASK_TOKEN_HOURS,
     )
-    tasks.insert(startup)
-    return offer_to_orchestrator(tasks, agents, hub, startup)
+    return plaintext
 
 
-def offer_to_orchestrator(
-    tasks: TaskStore, agents: AgentStore, hub: Hub, startup: TaskRecord
-) -> TaskRecord:
-    """Hand a pending startup order to a live orchestrator serving its profile, if any."""
-    for session in hub.sessions():
-        entry = agents.orchestrators.get(session.session_id)
-        if entry is not None and startup.profile in entry.profiles:
-            claimed = tasks.claim(startup.task_id, session.identity)
-            if claimed is not None:
-                hub.send_to_session(session.session_id, assignment(claimed))
-                return claimed
-    return startup
+def task_token_name(identity: str) -> str:
+    return f"task:{identity}"
 
 
 def startup_context(task: TaskRecord) -> dict[str, str]:

@@ -11,7 +11,7 @@ import uuid
 
 from aether_gateway.context import Caller, Hub
 from aether_gateway.handlers.admin_policy import acl_subject
-from aether_gateway.handlers.orchestration import assignment, request_startup
+from aether_gateway.handlers.orchestration import StartupOrders, assignment
 from aether_gateway.store.acl import AccessLevel, ACLStore
 from aether_gateway.store.agents import AgentStore
 from aether_gateway.store.db import now_ms, now_s
@@ -27,6 +27,7 @@ from aether_gateway.store.tasks import (
     TaskRecord,
     TaskStore,
 )
+from aether_gateway.store.tokens import TokenStore
 from scitrera_aether_client.proto import aether_pb2
 
 MAX_PAYLOAD_BYTES = 512 * 1024
@@ -61,11 +62,13 @@ def handle_create_task(
     req: aether_pb2.CreateTaskRequest,
     *,
     acl: ACLStore | None = None,
+    startups: StartupOrders | None = None,
 ) -> list[aether_pb2.DownstreamMessage]:
     """Create (and, when possible, assign) a task. A CreateTaskResponse is sent only when the
     request has a request_id; a failure is also reported as an ErrorResponse."""
+    orders = startups or StartupOrders(tasks, agents, hub, None)
     try:
-        task, status = _create(tasks, agents, hub, caller, req, acl=acl)
+        task, status = _create(tasks, agents, hub, caller, req, acl=acl, startups=orders)
     except _CreateError as failure:
         error = aether_pb2.ErrorResponse(
             code=failure.code, message=str(failure), request_id=req.request_id
@@ -100,6 +103,7 @@ def _create(
     req: aether_pb2.CreateTaskRequest,
     *,
     acl: ACLStore | None,
+    startups: StartupOrders,
 ) -> tuple[TaskRecord, str]:
     if len(req.payload) > MAX_PAYLOAD_BYTES:
         raise _CreateError(
@@ -136,7 +140,7 @@ def _create(
         tasks.insert(task)
         return task, "assigned"
     if req.assignment_mode == aether_pb2.TARGETED:
-        return _create_targeted(tasks, agents, hub, task, req)
+        return _create_targeted(tasks, agents, hub, task, req, startups)
     if not req.target_implementation:
         raise _CreateError("ERR_INVALID_ARGUMENT", "target_implementation is required for POOL")
     tasks.insert(task)
@@ -149,6 +153,7 @@ def _create_targeted(
     hub: Hub,
     task: TaskRecord,
     req: aether_pb2.CreateTaskRequest,
+    startups: StartupOrders,
 ) -> tuple[TaskRecord, str]:
     target = req.target_agent_id
     parts = target.split("::")
@@ -168,10 +173,7 @@ def _create_targeted(
         return task, "assigned"
     # Offline: the task waits for the agent (on_agent_connected) while an orchestrator is asked
     # to start it. Without a profile no orchestrator could, so no startup order is made.
-    startup = request_startup(
-        tasks,
-        agents,
-        hub,
+    startup = startups.request(
         target,
         creator=task.creator,
         trigger="task_targeted",
@@ -236,16 +238,11 @@ def on_agent_connected(
 
 
 def on_orchestrator_connected(
-    tasks: TaskStore, agents: AgentStore, caller: Caller
+    tasks: TaskStore, agents: AgentStore, caller: Caller, tokens: TokenStore | None = None
 ) -> list[aether_pb2.DownstreamMessage]:
     """For an orchestrator (already added to `agents.orchestrators`): the startup orders of its
     profiles that no orchestrator has taken yet, claimed for it."""
-    entry = agents.orchestrators.get(caller.session_id)
-    if entry is None or not entry.profiles:
-        return []
-    waiting = tasks.pending_startups(entry.profiles)
-    claimed = (tasks.claim(t.task_id, caller.identity) for t in waiting)
-    return [assignment(t) for t in claimed if t is not None]
+    return StartupOrders(tasks, agents, None, tokens).waiting_for(caller)
 
 
 # ------------------------------------------------------------------------- queries and ops
