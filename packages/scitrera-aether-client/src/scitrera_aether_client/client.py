@@ -10,26 +10,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from scitrera_aether_client._core import ops
-from scitrera_aether_client._core.admin_ops import session_disconnect, session_get, session_list
 from scitrera_aether_client._core.callback_thread import CallbackThread
 from scitrera_aether_client._core.connection import Connection, ConnectionInfo
 from scitrera_aether_client._core.loop_thread import background_loop, run_sync
 from scitrera_aether_client._core.settings import DEFAULT_BUFFER, make_connection
-from scitrera_aether_client._core.validation import check_timeout, check_topic
+from scitrera_aether_client._core.validation import check_topic
+from scitrera_aether_client._facade.sync_admin import SyncAdminOps
+from scitrera_aether_client._facade.sync_storage import SyncStorageOps
+from scitrera_aether_client._facade.sync_tasks import SyncTaskOps
 from scitrera_aether_client._generated.callbacks import CallbackSlots
 from scitrera_aether_client.proto import aether_pb2
 
 __all__ = ["BaseAetherClient"]
 
 log = logging.getLogger("scitrera_aether_client")
-KV = aether_pb2.KVOperation
-CP = aether_pb2.CheckpointOperation
-TO = aether_pb2.TaskOperation
 Auth = aether_pb2.AuthorizationContext | None
-R = TypeVar("R")
 
 
 class _RequestQueue:
@@ -51,7 +49,7 @@ class _RequestQueue:
         self.put(frame)
 
 
-class BaseAetherClient(CallbackSlots):
+class BaseAetherClient(CallbackSlots, SyncStorageOps, SyncTaskOps, SyncAdminOps):
     """Shared surface of every sync client. Use a generated subclass, e.g. AgentClient."""
 
     def __init__(
@@ -97,16 +95,6 @@ class BaseAetherClient(CallbackSlots):
             buffer_size=buffer_size,
         )
         self.request_queue = _RequestQueue(self._conn)
-
-    def _request(
-        self,
-        frame: aether_pb2.UpstreamMessage,
-        expect: type[R],
-        timeout: float,
-        idempotent: bool = False,
-    ) -> R | None:
-        check_timeout("timeout", timeout)
-        return run_sync(self._conn.request(frame, expect, timeout, idempotent=idempotent))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -238,348 +226,3 @@ class BaseAetherClient(CallbackSlots):
                 kind,
             )
         )
-
-    # ------------------------------------------------------------------ KV
-    # The reference's sync KV calls are fire-and-forget: results arrive via on_kv_response.
-
-    def kv_get(
-        self, key: str, scope: str = "global", user_id: str = "", workspace: str = ""
-    ) -> None:
-        self._conn.enqueue(ops.kv(KV.GET, key, scope, user_id, workspace))
-
-    def kv_put(
-        self,
-        key: str,
-        value: bytes,
-        scope: str = "global",
-        user_id: str = "",
-        workspace: str = "",
-        ttl: int = 0,
-    ) -> None:
-        self._conn.enqueue(ops.kv(KV.PUT, key, scope, user_id, workspace, value=value, ttl=ttl))
-
-    def kv_list(
-        self, key_prefix: str = "", scope: str = "global", user_id: str = "", workspace: str = ""
-    ) -> None:
-        self._conn.enqueue(ops.kv(KV.LIST, key_prefix, scope, user_id, workspace))
-
-    def kv_delete(
-        self, key: str, scope: str = "global", user_id: str = "", workspace: str = ""
-    ) -> None:
-        self._conn.enqueue(ops.kv(KV.DELETE, key, scope, user_id, workspace))
-
-    def kv_increment(
-        self, key: str, scope: str = "global", user_id: str = "", workspace: str = "", ttl: int = 0
-    ) -> None:
-        self._conn.enqueue(ops.kv(KV.INCREMENT, key, scope, user_id, workspace, ttl=ttl))
-
-    def kv_decrement(
-        self, key: str, scope: str = "global", user_id: str = "", workspace: str = ""
-    ) -> None:
-        self._conn.enqueue(ops.kv(KV.DECREMENT, key, scope, user_id, workspace))
-
-    def kv_increment_if(
-        self,
-        key: str,
-        delta: int = 1,
-        ceiling: int = 0,
-        scope: str = "global",
-        user_id: str = "",
-        workspace: str = "",
-        ttl: int = 0,
-    ) -> None:
-        self._conn.enqueue(
-            ops.kv(
-                KV.INCREMENT_IF, key, scope, user_id, workspace, ttl=ttl, delta=delta, guard=ceiling
-            )
-        )
-
-    def kv_decrement_if(
-        self,
-        key: str,
-        delta: int = 1,
-        floor: int = 0,
-        scope: str = "global",
-        user_id: str = "",
-        workspace: str = "",
-    ) -> None:
-        self._conn.enqueue(
-            ops.kv(KV.DECREMENT_IF, key, scope, user_id, workspace, delta=delta, guard=floor)
-        )
-
-    def kv_get_sync(
-        self,
-        key: str,
-        scope: str = "global",
-        user_id: str = "",
-        workspace: str = "",
-        timeout: float = 5.0,
-    ) -> aether_pb2.KVResponse | None:
-        """Blocking GET (an addition: the reference had only the callback form)."""
-        return self._request(
-            ops.kv(KV.GET, key, scope, user_id, workspace), aether_pb2.KVResponse, timeout, True
-        )
-
-    def kv_put_sync(
-        self,
-        key: str,
-        value: bytes,
-        scope: str = "global",
-        user_id: str = "",
-        workspace: str = "",
-        ttl: int = 0,
-        timeout: float = 5.0,
-    ) -> aether_pb2.KVResponse | None:
-        """Blocking PUT that returns the gateway's confirmation."""
-        return self._request(
-            ops.kv(KV.PUT, key, scope, user_id, workspace, value=value, ttl=ttl),
-            aether_pb2.KVResponse,
-            timeout,
-        )
-
-    def kv_list_sync(
-        self,
-        key_prefix: str = "",
-        scope: str = "global",
-        user_id: str = "",
-        workspace: str = "",
-        timeout: float = 5.0,
-        limit: int = 0,
-        cursor: str = "",
-    ) -> aether_pb2.KVResponse | None:
-        return self._request(
-            ops.kv(KV.LIST, key_prefix, scope, user_id, workspace, limit=limit, cursor=cursor),
-            aether_pb2.KVResponse,
-            timeout,
-            True,
-        )
-
-    def kv_delete_sync(
-        self,
-        key: str,
-        scope: str = "global",
-        user_id: str = "",
-        workspace: str = "",
-        timeout: float = 5.0,
-    ) -> aether_pb2.KVResponse | None:
-        return self._request(
-            ops.kv(KV.DELETE, key, scope, user_id, workspace), aether_pb2.KVResponse, timeout
-        )
-
-    # ------------------------------------------------------------------ checkpoints
-
-    def checkpoint_save(self, data: bytes, key: str = "", ttl: int = -1) -> None:
-        self._conn.enqueue(ops.checkpoint(CP.SAVE, key, data, ttl))
-
-    def checkpoint_load(self, key: str = "") -> None:
-        self._conn.enqueue(ops.checkpoint(CP.LOAD, key))
-
-    def checkpoint_delete(self, key: str = "") -> None:
-        self._conn.enqueue(ops.checkpoint(CP.DELETE, key))
-
-    def checkpoint_list(self) -> None:
-        self._conn.enqueue(ops.checkpoint(CP.LIST))
-
-    def checkpoint_save_sync(
-        self, data: bytes, key: str = "", ttl: int = -1, timeout: float = 5.0
-    ) -> aether_pb2.CheckpointResponse | None:
-        return self._request(
-            ops.checkpoint(CP.SAVE, key, data, ttl), aether_pb2.CheckpointResponse, timeout
-        )
-
-    def checkpoint_load_sync(
-        self, key: str = "", timeout: float = 5.0
-    ) -> aether_pb2.CheckpointResponse | None:
-        return self._request(
-            ops.checkpoint(CP.LOAD, key), aether_pb2.CheckpointResponse, timeout, True
-        )
-
-    def checkpoint_delete_sync(
-        self, key: str = "", timeout: float = 5.0
-    ) -> aether_pb2.CheckpointResponse | None:
-        return self._request(ops.checkpoint(CP.DELETE, key), aether_pb2.CheckpointResponse, timeout)
-
-    def checkpoint_list_sync(self, timeout: float = 5.0) -> aether_pb2.CheckpointResponse | None:
-        return self._request(ops.checkpoint(CP.LIST), aether_pb2.CheckpointResponse, timeout, True)
-
-    # ------------------------------------------------------------------ tasks
-
-    def create_task(
-        self,
-        task_type: str,
-        workspace: str,
-        target_agent_id: str = "",
-        target_implementation: str = "",
-        launch_param_overrides: Mapping[str, str] | None = None,
-        metadata: Mapping[str, str] | None = None,
-        payload: bytes | None = None,
-        assignment_mode: int = aether_pb2.SELF_ASSIGN,
-        context_id: str = "",
-        priority: int = 0,
-        retry_policy: aether_pb2.RetryPolicy | None = None,
-        parent_task_id: str = "",
-    ) -> None:
-        """Create a task without waiting (see create_task_sync for the response)."""
-        self._conn.enqueue(
-            ops.create_task(
-                task_type,
-                workspace,
-                target_agent_id,
-                target_implementation,
-                launch_param_overrides,
-                metadata,
-                payload,
-                assignment_mode,
-                context_id=context_id,
-                priority=priority,
-                retry_policy=retry_policy,
-                parent_task_id=parent_task_id,
-            )
-        )
-
-    def create_task_sync(
-        self,
-        task_type: str,
-        workspace: str,
-        target_agent_id: str = "",
-        target_implementation: str = "",
-        launch_param_overrides: Mapping[str, str] | None = None,
-        metadata: Mapping[str, str] | None = None,
-        payload: bytes | None = None,
-        assignment_mode: int = aether_pb2.SELF_ASSIGN,
-        authorization: Auth = None,
-        timeout: float = 10.0,
-        context_id: str = "",
-        priority: int = 0,
-        retry_policy: aether_pb2.RetryPolicy | None = None,
-        parent_task_id: str = "",
-    ) -> aether_pb2.CreateTaskResponse | None:
-        frame = ops.create_task(
-            task_type,
-            workspace,
-            target_agent_id,
-            target_implementation,
-            launch_param_overrides,
-            metadata,
-            payload,
-            assignment_mode,
-            authorization=authorization,
-            context_id=context_id,
-            priority=priority,
-            retry_policy=retry_policy,
-            parent_task_id=parent_task_id,
-        )
-        return self._request(frame, aether_pb2.CreateTaskResponse, timeout)
-
-    def query_tasks(
-        self,
-        workspace: str = "",
-        status: str = "",
-        statuses: list[str] | None = None,
-        task_type: str = "",
-        limit: int = 0,
-        offset: int = 0,
-        timeout: float = 10.0,
-    ) -> aether_pb2.TaskQueryResponse | None:
-        frame = ops.task_query_list(workspace, status, statuses, task_type, limit, offset)
-        return self._request(frame, aether_pb2.TaskQueryResponse, timeout, True)
-
-    def get_task(self, task_id: str, timeout: float = 10.0) -> aether_pb2.TaskQueryResponse | None:
-        return self._request(
-            ops.task_query_get(task_id), aether_pb2.TaskQueryResponse, timeout, True
-        )
-
-    def cancel_task(
-        self, task_id: str, reason: str = "", timeout: float = 10.0
-    ) -> aether_pb2.TaskOperationResponse | None:
-        return self._request(
-            ops.task_op(TO.CANCEL, task_id, reason), aether_pb2.TaskOperationResponse, timeout
-        )
-
-    def complete_task(
-        self, task_id: str, reason: str = "", timeout: float = 10.0
-    ) -> aether_pb2.TaskOperationResponse | None:
-        return self._request(
-            ops.task_op(TO.COMPLETE, task_id, reason), aether_pb2.TaskOperationResponse, timeout
-        )
-
-    def fail_task(
-        self, task_id: str, reason: str = "", timeout: float = 10.0
-    ) -> aether_pb2.TaskOperationResponse | None:
-        return self._request(
-            ops.task_op(TO.FAIL, task_id, reason), aether_pb2.TaskOperationResponse, timeout
-        )
-
-    def retry_task(
-        self, task_id: str, reason: str = "", timeout: float = 10.0
-    ) -> aether_pb2.TaskOperationResponse | None:
-        return self._request(
-            ops.task_op(TO.RETRY, task_id, reason), aether_pb2.TaskOperationResponse, timeout
-        )
-
-    # ------------------------------------------------------------------ raw admin primitives
-
-    def _op(self, arm: str, expect: type[R], op: Any, timeout: float) -> R | None:
-        return self._request(aether_pb2.UpstreamMessage(**{arm: op}), expect, timeout)
-
-    def workspace_op(
-        self, op: aether_pb2.WorkspaceOperation, timeout: float = 10.0
-    ) -> aether_pb2.WorkspaceResponse | None:
-        return self._op("workspace_op", aether_pb2.WorkspaceResponse, op, timeout)
-
-    def agent_op(
-        self, op: aether_pb2.AgentOperation, timeout: float = 10.0
-    ) -> aether_pb2.AgentResponse | None:
-        return self._op("agent_op", aether_pb2.AgentResponse, op, timeout)
-
-    def acl_op(
-        self, op: aether_pb2.ACLOperation, timeout: float = 10.0
-    ) -> aether_pb2.ACLResponse | None:
-        return self._op("acl_op", aether_pb2.ACLResponse, op, timeout)
-
-    def token_op(
-        self, op: aether_pb2.TokenOperation, timeout: float = 10.0
-    ) -> aether_pb2.TokenResponse | None:
-        return self._op("token_op", aether_pb2.TokenResponse, op, timeout)
-
-    def session_op(
-        self, op: aether_pb2.SessionOperation, timeout: float = 10.0
-    ) -> aether_pb2.SessionOperationResponse | None:
-        return self._op("session_op", aether_pb2.SessionOperationResponse, op, timeout)
-
-    def workflow_op(
-        self, op: aether_pb2.WorkflowOperation, timeout: float = 10.0
-    ) -> aether_pb2.WorkflowResponse | None:
-        return self._op("workflow_op", aether_pb2.WorkflowResponse, op, timeout)
-
-    def admin_query(
-        self, op: aether_pb2.AdminQuery, timeout: float = 10.0
-    ) -> aether_pb2.AdminResponse | None:
-        return self._op("admin_query", aether_pb2.AdminResponse, op, timeout)
-
-    def send_workflow_response(self, response: aether_pb2.WorkflowResponse) -> None:
-        self._conn.enqueue(aether_pb2.UpstreamMessage(workflow_response=response))
-
-    def list_sessions(
-        self,
-        *,
-        principal_type: str = "",
-        workspace: str = "",
-        limit: int = 0,
-        offset: int = 0,
-        authorization: Auth = None,
-        timeout: float = 10.0,
-    ) -> aether_pb2.SessionOperationResponse | None:
-        return self.session_op(
-            session_list(principal_type, workspace, limit, offset, authorization), timeout
-        )
-
-    def get_session(
-        self, session_id: str, authorization: Auth = None, timeout: float = 10.0
-    ) -> aether_pb2.SessionOperationResponse | None:
-        return self.session_op(session_get(session_id, authorization), timeout)
-
-    def disconnect_session(
-        self, session_id: str, reason: str = "", authorization: Auth = None, timeout: float = 10.0
-    ) -> aether_pb2.SessionOperationResponse | None:
-        return self.session_op(session_disconnect(session_id, reason, authorization), timeout)

@@ -1,0 +1,1 @@
+"""The clients' operations, one mixin per concern; client.py and client_async.py compose them."""

@@ -1,0 +1,144 @@
+"""Task operations of the async clients."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from scitrera_aether_client._core import ops
+from scitrera_aether_client._core.validation import check_timeout
+from scitrera_aether_client._facade.async_base import AsyncOps
+from scitrera_aether_client.proto import aether_pb2
+
+TO = aether_pb2.TaskOperation
+Auth = aether_pb2.AuthorizationContext | None
+
+
+class AsyncTaskOps(AsyncOps):
+    async def create_task(
+        self,
+        task_type: str,
+        workspace: str,
+        target_agent_id: str = "",
+        target_implementation: str = "",
+        launch_param_overrides: Mapping[str, str] | None = None,
+        metadata: Mapping[str, str] | None = None,
+        payload: bytes | None = None,
+        assignment_mode: int = aether_pb2.SELF_ASSIGN,
+        authorization: Auth = None,
+        task_class: int = 0,
+        context_id: str = "",
+        priority: int = 0,
+        retry_policy: aether_pb2.RetryPolicy | None = None,
+        parent_task_id: str = "",
+    ) -> None:
+        """Create a task without waiting (see create_task_sync for the response)."""
+        self._conn.enqueue(
+            ops.create_task(
+                task_type,
+                workspace,
+                target_agent_id,
+                target_implementation,
+                launch_param_overrides,
+                metadata,
+                payload,
+                assignment_mode,
+                authorization=authorization,
+                task_class=task_class,
+                context_id=context_id,
+                priority=priority,
+                retry_policy=retry_policy,
+                parent_task_id=parent_task_id,
+            )
+        )
+
+    async def create_task_sync(
+        self,
+        task_type: str,
+        workspace: str,
+        target_agent_id: str = "",
+        target_implementation: str = "",
+        launch_param_overrides: Mapping[str, str] | None = None,
+        metadata: Mapping[str, str] | None = None,
+        payload: bytes | None = None,
+        assignment_mode: int = aether_pb2.SELF_ASSIGN,
+        authorization: Auth = None,
+        timeout: float = 10.0,
+        target_identity: str = "",
+        task_class: int = 0,
+        context_id: str = "",
+        priority: int = 0,
+        retry_policy: aether_pb2.RetryPolicy | None = None,
+        parent_task_id: str = "",
+    ) -> aether_pb2.CreateTaskResponse | None:
+        frame = ops.create_task(
+            task_type,
+            workspace,
+            target_agent_id,
+            target_implementation,
+            launch_param_overrides,
+            metadata,
+            payload,
+            assignment_mode,
+            authorization=authorization,
+            task_class=task_class,
+            context_id=context_id,
+            priority=priority,
+            retry_policy=retry_policy,
+            parent_task_id=parent_task_id,
+            target_identity=target_identity,
+        )
+        return await self._conn.request(
+            frame, aether_pb2.CreateTaskResponse, check_timeout("timeout", timeout)
+        )
+
+    async def query_tasks(
+        self,
+        workspace: str = "",
+        status: str = "",
+        statuses: list[str] | None = None,
+        task_type: str = "",
+        limit: int = 0,
+        offset: int = 0,
+        timeout: float = 10.0,
+    ) -> aether_pb2.TaskQueryResponse | None:
+        frame = ops.task_query_list(workspace, status, statuses, task_type, limit, offset)
+        return await self._conn.request(
+            frame, aether_pb2.TaskQueryResponse, check_timeout("timeout", timeout), idempotent=True
+        )
+
+    async def get_task(
+        self, task_id: str, timeout: float = 10.0
+    ) -> aether_pb2.TaskQueryResponse | None:
+        frame = ops.task_query_get(task_id)
+        return await self._conn.request(
+            frame, aether_pb2.TaskQueryResponse, check_timeout("timeout", timeout), idempotent=True
+        )
+
+    async def _task_op(
+        self, op: int, task_id: str, reason: str, timeout: float
+    ) -> aether_pb2.TaskOperationResponse | None:
+        return await self._conn.request(
+            ops.task_op(op, task_id, reason),
+            aether_pb2.TaskOperationResponse,
+            check_timeout("timeout", timeout),
+        )
+
+    async def cancel_task(
+        self, task_id: str, reason: str = "", timeout: float = 10.0
+    ) -> aether_pb2.TaskOperationResponse | None:
+        return await self._task_op(TO.CANCEL, task_id, reason, timeout)
+
+    async def complete_task(
+        self, task_id: str, reason: str = "", timeout: float = 10.0
+    ) -> aether_pb2.TaskOperationResponse | None:
+        return await self._task_op(TO.COMPLETE, task_id, reason, timeout)
+
+    async def fail_task(
+        self, task_id: str, reason: str = "", timeout: float = 10.0
+    ) -> aether_pb2.TaskOperationResponse | None:
+        return await self._task_op(TO.FAIL, task_id, reason, timeout)
+
+    async def retry_task(
+        self, task_id: str, reason: str = "", timeout: float = 10.0
+    ) -> aether_pb2.TaskOperationResponse | None:
+        return await self._task_op(TO.RETRY, task_id, reason, timeout)

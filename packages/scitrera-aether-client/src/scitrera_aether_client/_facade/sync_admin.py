@@ -1,0 +1,79 @@
+"""Raw admin primitives and session operations of the sync clients."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from scitrera_aether_client._core.admin_ops import session_disconnect, session_get, session_list
+from scitrera_aether_client._facade.sync_base import SyncOps
+from scitrera_aether_client.proto import aether_pb2
+
+Auth = aether_pb2.AuthorizationContext | None
+R = TypeVar("R")
+
+
+class SyncAdminOps(SyncOps):
+    def _op(self, arm: str, expect: type[R], op: Any, timeout: float) -> R | None:
+        return self._request(aether_pb2.UpstreamMessage(**{arm: op}), expect, timeout)
+
+    def workspace_op(
+        self, op: aether_pb2.WorkspaceOperation, timeout: float = 10.0
+    ) -> aether_pb2.WorkspaceResponse | None:
+        return self._op("workspace_op", aether_pb2.WorkspaceResponse, op, timeout)
+
+    def agent_op(
+        self, op: aether_pb2.AgentOperation, timeout: float = 10.0
+    ) -> aether_pb2.AgentResponse | None:
+        return self._op("agent_op", aether_pb2.AgentResponse, op, timeout)
+
+    def acl_op(
+        self, op: aether_pb2.ACLOperation, timeout: float = 10.0
+    ) -> aether_pb2.ACLResponse | None:
+        return self._op("acl_op", aether_pb2.ACLResponse, op, timeout)
+
+    def token_op(
+        self, op: aether_pb2.TokenOperation, timeout: float = 10.0
+    ) -> aether_pb2.TokenResponse | None:
+        return self._op("token_op", aether_pb2.TokenResponse, op, timeout)
+
+    def session_op(
+        self, op: aether_pb2.SessionOperation, timeout: float = 10.0
+    ) -> aether_pb2.SessionOperationResponse | None:
+        return self._op("session_op", aether_pb2.SessionOperationResponse, op, timeout)
+
+    def workflow_op(
+        self, op: aether_pb2.WorkflowOperation, timeout: float = 10.0
+    ) -> aether_pb2.WorkflowResponse | None:
+        return self._op("workflow_op", aether_pb2.WorkflowResponse, op, timeout)
+
+    def admin_query(
+        self, op: aether_pb2.AdminQuery, timeout: float = 10.0
+    ) -> aether_pb2.AdminResponse | None:
+        return self._op("admin_query", aether_pb2.AdminResponse, op, timeout)
+
+    def send_workflow_response(self, response: aether_pb2.WorkflowResponse) -> None:
+        self._conn.enqueue(aether_pb2.UpstreamMessage(workflow_response=response))
+
+    def list_sessions(
+        self,
+        *,
+        principal_type: str = "",
+        workspace: str = "",
+        limit: int = 0,
+        offset: int = 0,
+        authorization: Auth = None,
+        timeout: float = 10.0,
+    ) -> aether_pb2.SessionOperationResponse | None:
+        return self.session_op(
+            session_list(principal_type, workspace, limit, offset, authorization), timeout
+        )
+
+    def get_session(
+        self, session_id: str, authorization: Auth = None, timeout: float = 10.0
+    ) -> aether_pb2.SessionOperationResponse | None:
+        return self.session_op(session_get(session_id, authorization), timeout)
+
+    def disconnect_session(
+        self, session_id: str, reason: str = "", authorization: Auth = None, timeout: float = 10.0
+    ) -> aether_pb2.SessionOperationResponse | None:
+        return self.session_op(session_disconnect(session_id, reason, authorization), timeout)
