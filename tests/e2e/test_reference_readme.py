@@ -113,19 +113,34 @@ def test_client_type_constructors() -> None:
     assert service.implementation == "platform-server"
 
 
-def test_callbacks_sync_and_async_forms() -> None:
+async def test_callbacks_sync_and_async_forms(gateway: EmbeddedGateway) -> None:
     from scitrera_aether_client import AsyncAgentClient
 
-    def on_message(msg: aether_pb2.IncomingMessage) -> None:
-        print(msg.payload.decode())
+    seen: list[str] = []
 
+    # Sync callback
+    def on_message(msg: aether_pb2.IncomingMessage) -> None:
+        seen.append(f"sync {msg.payload.decode()}")
+
+    # Async callback
     async def on_message_async(msg: aether_pb2.IncomingMessage) -> None:
         await asyncio.sleep(0)
+        seen.append(f"async {msg.payload.decode()}")
 
-    client = AsyncAgentClient("default", "cb", "01")
-    client.on_message = on_message
-    client.on_message = on_message_async
-    assert client.on_message is on_message_async
+    sender = AsyncAgentClient("default", "cb", "tx")
+    receiver = AsyncAgentClient("default", "cb", "rx")
+    await sender.connect(gateway.target)
+    await receiver.connect(gateway.target)
+    for callback, text in ((on_message, "one"), (on_message_async, "two")):
+        receiver.on_message = callback
+        await sender.send_message_to_agent("default", "cb", "rx", text.encode())
+        deadline = asyncio.get_running_loop().time() + 5
+        while len(seen) < (1 if text == "one" else 2):
+            assert asyncio.get_running_loop().time() < deadline, seen
+            await asyncio.sleep(0.01)
+    assert seen == ["sync one", "async two"]
+    await sender.close()
+    await receiver.close()
 
 
 def test_message_types_and_sends(sync_gateway: EmbeddedGateway) -> None:
