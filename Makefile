@@ -16,8 +16,9 @@ $(STAMP): generator/pyproject.toml packages/scitrera-aether-client/pyproject.tom
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
+# One result line per env (the pytest summary: passed / failed / skipped), then a table.
 test: $(STAMP)
-	$(BIN)/tox run-parallel --parallel auto --parallel-no-spinner -q
+	$(BIN)/python scripts/test_matrix.py
 
 generate: $(STAMP)
 	$(BIN)/aether-codegen generate
