@@ -10,11 +10,16 @@ class DuplicateIdentity(Exception):
     pass
 
 
+class ResumeRefused(Exception):
+    """resume_session_id names a session another credential opened (-> PERMISSION_DENIED)."""
+
+
 @dataclass
 class LockState:
     session_id: str
     initial_connection_unix_ms: int
     reconnection_count: int
+    credential: str = ""  # who authenticated the session ("key:<id>", "cert:<sha256>", ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,25 +35,36 @@ class LockTable:
         self._locks: dict[str, LockState] = {}
         self._history: dict[str, LockState] = {}  # last holder, so a resume after EOF still counts
 
-    def acquire(self, identity: str, session_id: str, resume_session_id: str) -> Acquired:
-        """Take the lock, or take it over when the caller resumes the holder's session."""
+    def acquire(
+        self, identity: str, session_id: str, resume_session_id: str, credential: str = ""
+    ) -> Acquired:
+        """Take the lock, or take it over when the caller resumes the holder's session.
+
+        Only the credential that opened a session may resume it: a resume presenting another
+        one raises ResumeRefused and leaves the holder in place.
+        """
         now = int(time.time() * 1000)
         held = self._locks.get(identity)
         if held is None:
             last = self._history.get(identity)
             if resume_session_id and last is not None and last.session_id == resume_session_id:
+                _same_credential(last, credential)
                 state = LockState(
-                    session_id, last.initial_connection_unix_ms, last.reconnection_count + 1
+                    session_id,
+                    last.initial_connection_unix_ms,
+                    last.reconnection_count + 1,
+                    credential,
                 )
                 self._locks[identity] = state
                 return Acquired(
                     True, state.initial_connection_unix_ms, state.reconnection_count, ""
                 )
-            self._locks[identity] = LockState(session_id, now, 0)
+            self._locks[identity] = LockState(session_id, now, 0, credential)
             return Acquired(False, now, 0, "")
         if resume_session_id and resume_session_id == held.session_id:
+            _same_credential(held, credential)
             state = LockState(
-                session_id, held.initial_connection_unix_ms, held.reconnection_count + 1
+                session_id, held.initial_connection_unix_ms, held.reconnection_count + 1, credential
             )
             self._locks[identity] = state
             return Acquired(
@@ -66,3 +82,10 @@ class LockTable:
     def holder(self, identity: str) -> str | None:
         held = self._locks.get(identity)
         return held.session_id if held else None
+
+
+def _same_credential(state: LockState, credential: str) -> None:
+    if state.credential != credential:
+        raise ResumeRefused(
+            f"resume refused: session {state.session_id} was authenticated by another credential"
+        )
