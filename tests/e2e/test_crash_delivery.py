@@ -1,16 +1,22 @@
 """kill -9 the gateway while 1,000 messages flow; restart it on the same port and data; count.
 
-Reports delivered / duplicated / lost. aether.v1 has no send acknowledgement; the SDK resends
-what it wrote in the last 0.25 s before a stream died and the gateway keeps sent frames until they
-settled, so the frames in flight at the crash come back as duplicates instead of being lost.
-Asserted: everything sent after the client saw the outage is delivered, every frame the gateway
-had persisted is delivered after the restart, and nothing sent long before the crash is lost.
+aether.v1 has no send acknowledgement; the SDK resends what it wrote in the last 0.25 s before a
+stream died and the gateway keeps a sent frame stored for 0.25 s before deleting it, so the frames
+in flight at the crash come back as duplicates instead of being lost (docs/sdk.md, "Reconnection
+and delivery"; docs/gateway.md, "Durability").
+
+Reports delivered / duplicated / lost. Asserted:
+- nothing is lost: every one of the 1,000 messages reaches the receiver at least once;
+- the settle delay, checked without depending on what happened to be in flight: every frame the
+  killed gateway had committed and that was sent less than 0.25 s before the kill is still in its
+  database (it cannot have settled yet).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -20,7 +26,15 @@ from scitrera_aether_client import AsyncAgentClient
 from scitrera_aether_client.proto import aether_pb2
 
 TOTAL, KILL_AT, RESTART_AT = 1000, 400, 700
-FAST = {"max_retries": 0, "initial_backoff": 0.05, "max_backoff": 0.3}
+# The documented contract (docs/sdk.md), not the product constant: a product that settles sooner
+# must fail here rather than shrink what the test checks.
+SETTLE_S = 0.25
+
+
+def _client(name: str) -> AsyncAgentClient:
+    return AsyncAgentClient(
+        "crash", "bot", name, max_retries=0, initial_backoff=0.05, max_backoff=0.3
+    )
 
 
 def _persisted_for(db: Path, topic: str) -> set[int]:
@@ -35,17 +49,22 @@ def _persisted_for(db: Path, topic: str) -> set[int]:
 
 async def test_kill_9_during_a_1000_message_stream(tmp_path: Path) -> None:
     gateway = GatewayProcess(tmp_path / "data").start()
-    sender = AsyncAgentClient("crash", "bot", "tx", **FAST)
-    receiver = AsyncAgentClient("crash", "bot", "rx", **FAST)
+    sender, receiver = _client("tx"), _client("rx")
     received: list[int] = []
     receiver.on_message = lambda m: received.append(int(m.payload))
+    sent_at: list[float] = []  # monotonic time each send was called: the earliest it can leave
+    persisted: set[int] = set()
+    received_at_kill: set[int] = set()
+    killed_at = 0.0
     try:
         await sender.connect(gateway.target)
         await receiver.connect(gateway.target)
-        persisted: set[int] = set()
         for i in range(TOTAL):
             if i == KILL_AT:
                 gateway.kill9()
+                # Taken once the process is gone: the gateway ran no code after this instant.
+                killed_at = time.monotonic()
+                received_at_kill = set(received)
                 while sender.is_connected:  # from here on the client knows the gateway is gone
                     await asyncio.sleep(0.001)
                 persisted = _persisted_for(
@@ -53,11 +72,13 @@ async def test_kill_9_during_a_1000_message_stream(tmp_path: Path) -> None:
                 )
             if i == RESTART_AT:
                 await asyncio.to_thread(gateway.start)
+            sent_at.append(time.monotonic())
             await sender.send_message_to_agent("crash", "bot", "rx", str(i).encode())
             await asyncio.sleep(0.0005)
         deadline = asyncio.get_running_loop().time() + 30
-        while set(range(KILL_AT, TOTAL)) - set(received):
-            assert asyncio.get_running_loop().time() < deadline, "buffered messages never arrived"
+        while set(range(TOTAL)) - set(received):
+            if asyncio.get_running_loop().time() > deadline:
+                break  # counted and reported below
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.3)  # let late replays (duplicates) show up before counting
     finally:
@@ -69,10 +90,22 @@ async def test_kill_9_during_a_1000_message_stream(tmp_path: Path) -> None:
     delivered = len(counts)
     duplicated = sum(n - 1 for n in counts.values())
     lost = sorted(set(range(TOTAL)) - set(counts))
+    # The sender's frames reach the gateway in order on one stream and are committed in order, so
+    # everything up to the highest id known committed (delivered, or still stored) was committed.
+    committed_upto = max(received_at_kill | persisted, default=-1)
+    unsettled = {i for i in range(committed_upto + 1) if sent_at[i] > killed_at - SETTLE_S}
     print(
         f"\ncrash test: sent={TOTAL} delivered={delivered} duplicated={duplicated} "
-        f"lost={len(lost)} {lost[:20]} persisted-at-crash={len(persisted)}"
+        f"lost={len(lost)} {lost[:20]} persisted-at-crash={len(persisted)} "
+        f"committed-within-{SETTLE_S}s-of-kill={len(unsettled)}"
     )
-    assert set(range(KILL_AT, TOTAL)) <= set(counts), "a message sent during the outage was lost"
-    assert persisted <= set(counts), "a message the gateway had persisted was not delivered"
-    assert all(i < KILL_AT for i in lost), "only frames in flight at the crash may be lost"
+    assert not lost, f"{len(lost)} of {TOTAL} messages were never delivered: " + ", ".join(
+        f"{i} (sent {killed_at - sent_at[i]:+.3f}s before the kill, "
+        f"persisted={i in persisted}, received-before-kill={i in received_at_kill})"
+        for i in lost[:10]
+    )
+    forgotten = sorted(unsettled - persisted)
+    assert not forgotten, (
+        f"the gateway deleted {len(forgotten)} committed frames sent less than {SETTLE_S}s "
+        f"before the kill (they had not settled): {forgotten[:20]}"
+    )
