@@ -10,7 +10,9 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 
+from aether_gateway import logsafe
 from aether_gateway.auth import Refused, admit
 from aether_gateway.config import GatewayConfig
 from aether_gateway.context import Caller
@@ -23,7 +25,9 @@ from aether_gateway.session import Outgoing, Session
 from scitrera_aether_client.proto import aether_pb2, aether_pb2_grpc
 
 log = logging.getLogger("aether_gateway")
+logsafe.install()  # client text reaches this log: one clipped line per record
 Down = aether_pb2.DownstreamMessage
+UNDECODABLE = "frame is not a valid aether.v1.UpstreamMessage"
 Handler = Callable[[Caller, Any], list[Down]]
 
 
@@ -73,6 +77,9 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
             )
         except StopAsyncIteration:
             return
+        except DecodeError:
+            log.info("denied %s: undecodable first frame", context.peer())
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, UNDECODABLE)
         if first.WhichOneof("payload") != "init":
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT, "first message must be InitConnection"
@@ -95,20 +102,20 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
             self._leave(session)
         if session.end_status is not None:
             code, details = session.end_status
-            await context.abort(_status(code), details)
+            await context.abort(_status(code), logsafe.clip(details))
 
     async def _handshake(self, init: aether_pb2.InitConnection, context: Any) -> Session:
         try:
             who = resolve(init, self.config.principals)
         except IdentityError as exc:
             log.info("denied: %s", exc)
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, logsafe.clip(str(exc)))
             raise
         try:
             admission = admit(init, who, self.services.tokens, self.config.dev_mode)
         except Refused as exc:
             log.info("denied %s: %s", who.identity, exc.message)
-            await context.abort(exc.code, exc.message)
+            await context.abort(exc.code, logsafe.clip(exc.message))
             raise
         session_id = str(uuid.uuid4())
         try:
@@ -206,6 +213,10 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
                     session.push(Outgoing(out))
         except (grpc.RpcError, asyncio.CancelledError):
             pass
+        except DecodeError:
+            log.info("ending %s: undecodable frame", caller.identity)
+            end(session, grpc.StatusCode.INVALID_ARGUMENT.value[0], UNDECODABLE)
+            return
         except Exception:
             log.exception("reader of %s failed", caller.identity)
         end(session, 0, "")

@@ -7,6 +7,14 @@ we do, which the SDK ignores and other clients can use to correlate.
 from __future__ import annotations
 
 from aether_gateway.context import Caller
+from aether_gateway.handlers.admin_input import (
+    MAX_TEXT_CHARS,
+    invalid,
+    level_problem,
+    row_id,
+    text_problem,
+    texts_problem,
+)
 from aether_gateway.handlers.admin_policy import denial_message
 from aether_gateway.store.acl import ACLRule, ACLStore, FallbackPolicy, access_level_name
 from scitrera_aether_client.proto import aether_pb2
@@ -82,6 +90,11 @@ def _dispatch(acl: ACLStore, caller: Caller, op: aether_pb2.ACLOperation) -> aet
         req = op.fallback_request
         if not req.rule_category:
             return aether_pb2.ACLResponse(success=False, error="rule_category is required")
+        problem = text_problem("rule_category", req.rule_category) or level_problem(
+            "fallback_access_level", req.fallback_access_level
+        )
+        if problem:
+            return aether_pb2.ACLResponse(success=False, error=invalid(problem))
         acl.set_fallback(
             req.rule_category, req.fallback_access_level, req.updated_by or caller.identity
         )
@@ -133,6 +146,14 @@ def _grant(
         )
     if req.access_level < 0:
         return aether_pb2.ACLResponse(success=False, error="access_level must not be negative")
+    names = ("principal_type", "principal_id", "resource_type", "resource_id", "granted_by")
+    problem = (
+        texts_problem(dict(zip(names, (*key, req.granted_by), strict=True)))
+        or text_problem("reason", req.reason, MAX_TEXT_CHARS)
+        or level_problem("access_level", req.access_level)
+    )
+    if problem:
+        return aether_pb2.ACLResponse(success=False, error=invalid(problem))
     rule = acl.grant(
         *key,
         req.access_level,
@@ -164,6 +185,7 @@ def _lookup(acl: ACLStore, op: aether_pb2.ACLOperation) -> ACLRule | None:
     sends an id, so both are accepted.
     """
     if op.rule_id:
-        return acl.get_rule(int(op.rule_id)) if op.rule_id.isdigit() else None
+        rule_id = row_id(op.rule_id)  # 23 digits name no row: SQLite stops at int64
+        return acl.get_rule(rule_id) if rule_id is not None else None
     f = op.rule_filter
     return acl.find_rule(f.principal_type, f.principal_id, f.resource_type, f.resource_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 from aether_gateway.context import Caller
+from aether_gateway.handlers.admin_input import invalid, ttl_problem
 from aether_gateway.store.checkpoints import CheckpointStore
 from scitrera_aether_client.proto import aether_pb2
 
@@ -53,6 +54,8 @@ def _run(
             return _failed(f"checkpoint of {len(op.data)} bytes exceeds {max_data_bytes} bytes")
         if op.ttl < SERVER_DEFAULT_TTL:
             return _failed("checkpoint ttl must be -1 (server default), 0 (never) or seconds")
+        if problem := ttl_problem("checkpoint ttl", op.ttl):
+            return _failed(invalid(problem))
         ttl_s = default_ttl_s if op.ttl == SERVER_DEFAULT_TTL else op.ttl
         saved_at = store.save(identity, key, op.data, ttl_s)
         return aether_pb2.CheckpointResponse(success=True, saved_at=saved_at)

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 
 from aether_gateway.context import Caller, Hub
+from aether_gateway.handlers.admin_input import enum_name
 from aether_gateway.handlers.sessions import connection_info
 from aether_gateway.store.queue import MessageQueue
 from scitrera_aether_client.proto import aether_pb2
@@ -26,7 +27,7 @@ def handle_admin_query(
     if query.op not in (Q.GET_HEALTH, Q.GET_STATS):
         err = aether_pb2.ErrorResponse(
             code="ERR_NOT_IMPLEMENTED",
-            message=f"admin query {Q.OpType.Name(query.op)} is not implemented",
+            message=f"admin query {enum_name(Q.OpType, query.op)} is not implemented",
             request_id=query.request_id,
         )
         return [aether_pb2.DownstreamMessage(error=err)]

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from aether_gateway.context import Caller
+from aether_gateway.handlers.admin_input import ttl_problem
 from aether_gateway.handlers.kv_acl import kv_refusal
 from aether_gateway.store.acl import ACLStore
 from aether_gateway.store.kv import KVStore
@@ -153,6 +154,8 @@ def _validate(op: aether_pb2.KVOperation) -> None:
         raise _Rejected(ERR_INVALID_ARGUMENT, f"KV key exceeds {MAX_KEY_BYTES} bytes")
     if op.ttl < 0:
         raise _Rejected(ERR_INVALID_ARGUMENT, "KV ttl must not be negative")
+    if problem := ttl_problem("KV ttl", op.ttl):  # past int64 once in milliseconds
+        raise _Rejected(ERR_INVALID_ARGUMENT, problem)
     if op.delta_value < 0:
         raise _Rejected(ERR_INVALID_ARGUMENT, "KV delta_value must not be negative")
     if op.limit < 0:

@@ -6,6 +6,14 @@ Responses echo request_id (the reference does not; the SDK ignores it either way
 from __future__ import annotations
 
 from aether_gateway.context import Caller
+from aether_gateway.handlers.admin_input import (
+    MAX_TEXT_CHARS,
+    invalid,
+    metadata_problem,
+    text_problem,
+    texts_problem,
+    workspace_id_problem,
+)
 from aether_gateway.handlers.admin_policy import denial_error
 from aether_gateway.store.workspaces import WorkspaceStore
 from scitrera_aether_client.proto import aether_pb2
@@ -39,6 +47,8 @@ def _dispatch(
         return aether_pb2.WorkspaceResponse(success=False, error="not implemented")
     if not workspace_id:
         return aether_pb2.WorkspaceResponse(success=False, error="workspace_id is required")
+    if problem := _input_problem(workspace_id, op):
+        return _failure(invalid(problem))
     if op.op == Op.CREATE:
         info = aether_pb2.WorkspaceInfo()
         info.CopyFrom(op.workspace)
@@ -58,6 +68,17 @@ def _dispatch(
     if not workspaces.delete(workspace_id):
         return _not_found(workspace_id)
     return aether_pb2.WorkspaceResponse(success=True, message="workspace deleted successfully")
+
+
+def _input_problem(workspace_id: str, op: aether_pb2.WorkspaceOperation) -> str | None:
+    """Ids a connect could never name, and fields past the catalogue's bounds, are refused."""
+    info = op.workspace
+    return (
+        workspace_id_problem(workspace_id)
+        or texts_problem({"display_name": info.display_name, "tenant_id": info.tenant_id})
+        or text_problem("description", info.description, MAX_TEXT_CHARS)
+        or metadata_problem("metadata", info.metadata)
+    )
 
 
 def _failure(error: str) -> aether_pb2.WorkspaceResponse:
