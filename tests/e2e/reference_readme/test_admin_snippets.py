@@ -31,7 +31,8 @@ def admin_key(gw: EmbeddedGateway) -> str:
 def rules_engine(sync_keyed_gateway: EmbeddedGateway) -> Iterator[Inbox[WF]]:
     """A workflow engine that answers rule listings with one rule for ws-1."""
     asked: Inbox[WF] = Inbox()
-    engine = WorkflowEngineClient()
+    _record, key = sync_keyed_gateway.services.tokens.create("engine", "WorkflowEngine")
+    engine = WorkflowEngineClient(credentials=sdk.Credentials.api_key(key))
 
     def answer(op: WF) -> None:
         asked(op)

@@ -70,7 +70,7 @@ async def test_02_async_client(
         client = AsyncAgentClient(
             workspace="default", implementation="my-async-agent", specifier="agent-01"
         )
-        clients.append(client)
+        clients.append(client)  # (added: so the test can end the endless wait below)
 
         async def on_message(msg: Msg) -> None:
             print(f"Received: {msg.payload.decode()}")
