@@ -42,11 +42,13 @@ def test_21_connection_configuration() -> None:
     # auto_reconnect in action: the gateway goes away and comes back on the same address; the
     # client connects again by itself (on_connect fires a second time) and is usable.
     connected = threading.Semaphore(0)
+    lost = threading.Event()
     client.on_connect = connected.release
+    client.on_disconnect = lambda reason: lost.set()
     with run_gateway(GatewayConfig(dev_mode=True)) as first:
         client.connect(first.target)
         assert connected.acquire(timeout=WAIT)
-    assert not client.is_connected
+    assert lost.wait(WAIT), "the client never noticed the gateway went away"
     with run_gateway(GatewayConfig(dev_mode=True), port=first.port) as again:
         assert connected.acquire(timeout=WAIT), "the client did not reconnect"
         stored = client.kv_put_sync("after", b"reconnect", scope="global", timeout=WAIT)
