@@ -554,12 +554,14 @@ def _session_ids(r: aether_pb2.SessionOperationResponse | None) -> set[str]:
     return {x.session_id for x in r.connections}
 
 
-def _creds(gw: EmbeddedGateway | None, name: str, *scopes: str) -> Credentials | None:
+def _creds(
+    gw: EmbeddedGateway | None, name: str, *scopes: str, principal_type: str = "Agent"
+) -> Credentials | None:
     """An API key minted in the gateway's store, or None in dev mode."""
     if gw is None or gw.config.dev_mode:
         return None
     _record, plaintext = gw.services.tokens.create(
-        name, "Agent", scopes=scopes, workspace_patterns=("*",)
+        name, principal_type, scopes=scopes, workspace_patterns=("*",)
     )
     return Credentials.api_key(plaintext)
 
@@ -578,8 +580,15 @@ def _run_sync_steps(gw: EmbeddedGateway, scopes: tuple[str, ...]) -> None:
     with (
         AgentClient("ws-1", "admin", "a1", credentials=creds) as agent,
         AgentClient("ws-1", "bot", "victim", credentials=_creds(gw, "v", "connect")) as victim,
-        WorkflowEngineClient() as engine,
-        OrchestratorClient("k8s", ["local"], specifier="o1") as orchestrator,
+        WorkflowEngineClient(
+            credentials=_creds(gw, "e", principal_type="WorkflowEngine")
+        ) as engine,
+        OrchestratorClient(
+            "k8s",
+            ["local"],
+            specifier="o1",
+            credentials=_creds(gw, "o", principal_type="Orchestrator"),
+        ) as orchestrator,
     ):
         engine.on_workflow_op = lambda op: engine.send_workflow_response(_rules(op))
         for client in (agent, victim, engine, orchestrator):
@@ -677,13 +686,15 @@ async def secure_gateway() -> AsyncIterator[EmbeddedGateway]:
 async def _run_async_steps(gw: EmbeddedGateway, scopes: tuple[str, ...]) -> None:
     agent = AsyncAgentClient("ws-1", "admin", "a1", credentials=_creds(gw, "admin", *scopes))
     victim = AsyncAgentClient("ws-1", "bot", "victim", credentials=_creds(gw, "v", "connect"))
-    engine = AsyncWorkflowEngineClient()
+    engine = AsyncWorkflowEngineClient(credentials=_creds(gw, "e", principal_type="WorkflowEngine"))
 
     async def answer(op: aether_pb2.WorkflowOperation) -> None:
         await engine.send_workflow_response(_rules(op))
 
     engine.on_workflow_op = answer
-    orchestrator = AsyncOrchestratorClient("k8s", ["local"], specifier="o1")
+    orchestrator = AsyncOrchestratorClient(
+        "k8s", ["local"], specifier="o1", credentials=_creds(gw, "o", principal_type="Orchestrator")
+    )
     for client in (agent, victim, engine, orchestrator):
         await client.connect(gw.target)
     admin = AsyncAdminClient(agent)

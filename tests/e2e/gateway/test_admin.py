@@ -298,11 +298,14 @@ async def test_an_acl_grant_on_admin_opens_admin_to_a_principal(
     assert (await agent.workspace_op(W(op=W.LIST))).success
 
 
-async def test_system_principals_get_no_admin_without_a_key(
+async def test_system_principals_get_no_admin_without_an_admin_scoped_key(
     secure_gateway: EmbeddedGateway, opened
 ) -> None:
-    # They connect without credentials, so outside dev mode admin takes an admin-scoped key.
-    engine = await opened(AsyncWorkflowEngineClient(), secure_gateway.target)
+    # Being a workflow engine grants nothing: admin takes an admin-scoped key (docs/security.md).
+    _, plain = secure_gateway.services.tokens.create("engine", "WorkflowEngine")
+    engine = await opened(
+        AsyncWorkflowEngineClient(credentials=Credentials.api_key(plain)), secure_gateway.target
+    )
     with pytest.raises(PermissionDeniedError):
         await engine.workspace_op(W(op=W.LIST))
     _, key = secure_gateway.services.tokens.create(

@@ -76,16 +76,19 @@ async def test_anonymous_refusal_is_unauthenticated_on_the_wire(
 
 
 @pytest.mark.parametrize(
-    "make",
+    ("type_name", "make"),
     [
-        lambda: AsyncOrchestratorClient("orc", ["p"]),
-        AsyncWorkflowEngineClient,
-        AsyncMetricsBridgeClient,
+        ("Orchestrator", lambda creds: AsyncOrchestratorClient("orc", ["p"], credentials=creds)),
+        ("WorkflowEngine", lambda creds: AsyncWorkflowEngineClient(credentials=creds)),
+        ("MetricsBridge", lambda creds: AsyncMetricsBridgeClient(credentials=creds)),
     ],
     ids=["orchestrator", "workflow_engine", "metrics_bridge"],
 )
-async def test_system_principals_need_no_credential(secure: EmbeddedGateway, opened, make) -> None:
-    client = await opened(make(), secure.target)
+async def test_system_principals_connect_with_a_key_of_their_type(
+    secure: EmbeddedGateway, opened, type_name: str, make
+) -> None:
+    # Issue 9: they no longer connect anonymously (test_security_auth.py has the refusals).
+    client = await opened(make(Credentials.api_key(key_for(secure, type_name))), secure.target)
     assert client.is_connected
 
 

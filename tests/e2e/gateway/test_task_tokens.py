@@ -31,7 +31,10 @@ async def secure() -> AsyncIterator[EmbeddedGateway]:
 
 async def _startup_token(gw: EmbeddedGateway) -> str:
     orders: asyncio.Queue[aether_pb2.TaskAssignment] = asyncio.Queue()
-    orchestrator = AsyncOrchestratorClient("launcher", ["local"])  # needs no credential
+    _record, orc_key = gw.services.tokens.create("launcher", "Orchestrator")
+    orchestrator = AsyncOrchestratorClient(
+        "launcher", ["local"], credentials=Credentials.api_key(orc_key)
+    )
     orchestrator.on_task_assignment = orders.put_nowait
     await orchestrator.connect(gw.target)
     _record, key = gw.services.tokens.create("sender", "Agent", workspace_patterns=("ws",))

@@ -23,3 +23,7 @@ class GatewayConfig:
     # replaceable so a gateway can serve a freshly generated spec (generator functional tests).
     principals: Mapping[str, PrincipalSpec] = field(default_factory=lambda: BY_ARM)
     prefixes: frozenset[str] = VALID_PREFIXES
+    # Credentials (docs/security.md): a startup order's task token lives this long, and live
+    # sessions are re-checked this often for keys revoked from another process (the CLI).
+    task_token_ttl_s: int = 24 * 3600
+    credential_check_s: float = 1.0

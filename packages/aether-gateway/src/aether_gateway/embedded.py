@@ -47,6 +47,7 @@ class EmbeddedGateway:
         self.db: Database | None = None
         self.gateway: Gateway | None = None
         self._server: grpc.aio.Server | None = None
+        self._credential_watch: asyncio.Task[None] | None = None
 
     @property
     def target(self) -> str:
@@ -78,6 +79,9 @@ class EmbeddedGateway:
             self.port = server.add_insecure_port(address)
         await server.start()
         self._server = server
+        self._credential_watch = asyncio.create_task(
+            self.gateway.services.revocations.watch(self.config.credential_check_s)
+        )
         return self
 
     async def stop(self, grace: float = 1.0) -> None:
@@ -85,6 +89,9 @@ class EmbeddedGateway:
         if self._server is None:
             return
         assert self.gateway is not None and self.db is not None
+        if self._credential_watch is not None:
+            self._credential_watch.cancel()
+            self._credential_watch = None
         await self.gateway.shutdown()
         await self._server.stop(grace)
         self._server = None

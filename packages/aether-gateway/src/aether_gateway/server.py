@@ -13,12 +13,12 @@ import grpc
 from google.protobuf.message import DecodeError
 
 from aether_gateway import logsafe
-from aether_gateway.auth import Refused, admit
+from aether_gateway.auth import Refused, admit, peer_certificate, settle
 from aether_gateway.config import GatewayConfig
 from aether_gateway.context import Caller
 from aether_gateway.hub import Hub, end
 from aether_gateway.identity import IdentityError, resolve
-from aether_gateway.locks import DuplicateIdentity, LockTable
+from aether_gateway.locks import DuplicateIdentity, LockTable, ResumeRefused
 from aether_gateway.router import Router, error
 from aether_gateway.services import Services
 from aether_gateway.session import Outgoing, Session
@@ -112,14 +112,22 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, logsafe.clip(str(exc)))
             raise
         try:
-            admission = admit(init, who, self.services.tokens, self.config.dev_mode)
+            admission = admit(
+                init, who, self.services.tokens, self.config.dev_mode, peer_certificate(context)
+            )
         except Refused as exc:
             log.info("denied %s: %s", who.identity, exc.message)
             await context.abort(exc.code, logsafe.clip(exc.message))
             raise
         session_id = str(uuid.uuid4())
         try:
-            lock = self.locks.acquire(who.identity, session_id, init.resume_session_id)
+            lock = self.locks.acquire(
+                who.identity, session_id, init.resume_session_id, admission.credential
+            )
+        except ResumeRefused as exc:
+            log.info("denied %s: %s", who.identity, exc)
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
+            raise
         except DuplicateIdentity:
             log.info("denied %s: duplicate identity", who.identity)
             await context.abort(
@@ -127,6 +135,7 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
                 f"DuplicateIdentityError: identity ({who.identity}) already connected",
             )
             raise
+        settle(admission, self.services.tokens, session_id)
         if lock.displaced_session:
             old = self.hub.by_id.get(lock.displaced_session)
             if old is not None:
@@ -141,6 +150,7 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
             workspace=who.workspace,
             is_admin=admission.is_admin,
             token_scopes=admission.scopes,
+            credential=admission.credential,
             connected_at_ms=int(time.time() * 1000),
             remote_addr=str(context.peer()),
             profiles=tuple(init.orchestrator.supported_profiles),

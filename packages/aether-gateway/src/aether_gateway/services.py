@@ -28,6 +28,7 @@ from aether_gateway.handlers.workflow import WorkflowRelay
 from aether_gateway.handlers.workspaces import handle_workspace_op
 from aether_gateway.hub import Hub
 from aether_gateway.proxy import ProxyRelay, workspace_access
+from aether_gateway.revocation import Revocations
 from aether_gateway.router import Router
 from aether_gateway.store.acl import AccessLevel, ACLStore
 from aether_gateway.store.agents import AgentStore
@@ -61,7 +62,10 @@ class Services:
         self.agents = AgentStore(db)
         self.tasks = TaskStore(db)
         self.workflow = WorkflowRelay(self.hub)
-        self.startups = StartupOrders(self.tasks, self.agents, self.hub, self.tokens)
+        self.startups = StartupOrders(
+            self.tasks, self.agents, self.hub, self.tokens, token_ttl_s=config.task_token_ttl_s
+        )
+        self.revocations = Revocations(self.hub, self.tokens)
         self.proxy = ProxyRelay(
             self.hub,
             resolve_service=Router(self.hub, config.max_payload, config.prefixes).resolve_service,
@@ -74,7 +78,7 @@ class Services:
         self._no_startup: dict[str, float] = {}  # targets with no startup order possible, until
 
     def allowed(self, caller: Caller, area: str, level: int | None = None) -> bool:
-        """The admin gate: dev mode, an admin-scoped key, a system principal or an admin/* rule."""
+        """The admin gate: dev mode, an admin-scoped key or an admin/* rule (admin_policy)."""
         if level is None:
             return admin_allowed(caller, self.config.dev_mode, self.acl, area)
         return admin_allowed(caller, self.config.dev_mode, self.acl, area, level)
@@ -92,7 +96,11 @@ class Services:
             "task_op": lambda c, op: handle_task_op(self.tasks, self.hub, c, op, acl=acl),
             "progress": lambda c, r: handle_progress(self.hub, c, r),
             "token_op": lambda c, op: handle_token_op(
-                self.tokens, c, op, self.allowed(c, "tokens")
+                self.tokens,
+                c,
+                op,
+                self.allowed(c, "tokens"),
+                on_revoked=self.revocations.end_sessions,
             ),
             "acl_op": lambda c, op: handle_acl_op(
                 self.acl, c, op, self.allowed(c, "acl", acl_op_level(op.op))

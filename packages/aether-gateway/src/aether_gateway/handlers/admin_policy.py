@@ -1,10 +1,11 @@
-"""Who may run admin operations (workspaces, agents, tokens, ACL, sessions).
+"""Who may run admin operations (workspaces, agents, tokens, ACL, sessions, health).
 
 The reference denies every admin operation from ordinary principals when it has no ACL service;
 the embedded gateway always has one (SQLite), so the rule here is: dev mode admits everyone;
 anyone else needs an admin-scoped API key or an ACL grant on `admin/<area>` (a rule on `admin/*`
-covers every area). Workflow engines and orchestrators connect without credentials, so unlike in
-the Go gateway they get no bypass.
+covers every area). Unlike in the Go gateway, workflow engines and orchestrators get no bypass:
+being one is no reason to manage keys, so they too need an admin-scoped key of their own type
+(docs/security.md, "Admin operations").
 """
 
 from __future__ import annotations
@@ -40,8 +41,7 @@ def admin_allowed(
 ) -> bool:
     """Whether `caller` may run an admin operation of `area` ("workspaces", "agents", "tokens",
     "sessions", "acl"; "*" asks for full admin) needing `level`."""
-    # Unlike the Go gateway, workflow engines and orchestrators get no admin bypass: they connect
-    # without credentials, so outside dev mode admin takes an admin-scoped key (issue 3, DESIGN §7).
+    # No principal type is admin by itself, system principals included (module docstring).
     if dev_mode or caller.is_admin:
         return True
     principal_type, principal_id = acl_subject(caller)

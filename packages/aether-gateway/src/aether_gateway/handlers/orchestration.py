@@ -21,7 +21,7 @@ def assignment(task: TaskRecord) -> aether_pb2.DownstreamMessage:
     return aether_pb2.DownstreamMessage(task_assignment=task.to_assignment(now_s()))
 
 
-TASK_TOKEN_HOURS = 24
+TASK_TOKEN_TTL_S = 24 * 3600  # GatewayConfig.task_token_ttl_s
 
 
 class StartupOrders:
@@ -30,9 +30,16 @@ class StartupOrders:
     launched worker can connect outside dev mode with `Credentials.task_token(token)`."""
 
     def __init__(
-        self, tasks: TaskStore, agents: AgentStore, hub: Hub | None, tokens: TokenStore | None
+        self,
+        tasks: TaskStore,
+        agents: AgentStore,
+        hub: Hub | None,
+        tokens: TokenStore | None,
+        *,
+        token_ttl_s: int = TASK_TOKEN_TTL_S,
     ) -> None:
         self.tasks, self.agents, self.hub, self.tokens = tasks, agents, hub, tokens
+        self.token_ttl_s = token_ttl_s
 
     def request(
         self,
@@ -107,13 +114,16 @@ class StartupOrders:
         frame = assignment(startup)
         if self.tokens is not None:
             frame.task_assignment.launch_params["auth_token"] = mint_task_token(
-                self.tokens, startup.target_topic, startup.workspace
+                self.tokens, startup.target_topic, startup.workspace, self.token_ttl_s
             )
         return frame
 
 
-def mint_task_token(tokens: TokenStore, identity: str, workspace: str) -> str:
-    """A key valid only for `identity` (checked at connect) and only for TASK_TOKEN_HOURS."""
+def mint_task_token(
+    tokens: TokenStore, identity: str, workspace: str, ttl_s: int = TASK_TOKEN_TTL_S
+) -> str:
+    """A credential for `identity` only (checked at connect), for one session (auth.settle),
+    presentable for `ttl_s` seconds."""
     principal_type = "Agent" if identity.startswith("ag::") else "Task"
     _record, plaintext = tokens.create(
         task_token_name(identity),
@@ -121,7 +131,7 @@ def mint_task_token(tokens: TokenStore, identity: str, workspace: str) -> str:
         workspace_patterns=(workspace,),
         scopes=("connect", "task"),
         created_by=identity,
-        expires_in_hours=TASK_TOKEN_HOURS,
+        expires_in_s=ttl_s,
     )
     return plaintext
 

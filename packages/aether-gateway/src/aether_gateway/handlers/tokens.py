@@ -1,10 +1,21 @@
-"""TokenOperation: admin management of API keys (sheet §9.4). Every response echoes request_id."""
+"""TokenOperation: admin management of API keys (sheet §9.4). Every response echoes request_id.
+
+Implementation and specifier patterns travel as scope entries `implementation:<glob>` and
+`specifier:<glob>` (store/tokens.py). REVOKE and DELETE end the key's live sessions.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aether_gateway.context import Caller
 from aether_gateway.handlers.admin_policy import denial_error
-from aether_gateway.store.tokens import TokenRecord, TokenStore
+from aether_gateway.store.tokens import (
+    IMPLEMENTATION_SCOPE,
+    SPECIFIER_SCOPE,
+    TokenRecord,
+    TokenStore,
+)
 from scitrera_aether_client._generated.principals import PRINCIPALS
 from scitrera_aether_client.proto import aether_pb2
 
@@ -39,12 +50,20 @@ def token_info(record: TokenRecord) -> aether_pb2.TokenInfo:
 
 
 def handle_token_op(
-    tokens: TokenStore, caller: Caller, op: aether_pb2.TokenOperation, allowed: bool
+    tokens: TokenStore,
+    caller: Caller,
+    op: aether_pb2.TokenOperation,
+    allowed: bool,
+    *,
+    on_revoked: Callable[[str], object] | None = None,
 ) -> list[aether_pb2.DownstreamMessage]:
+    """`on_revoked(token_id)` runs after a REVOKE or DELETE succeeded (ends its sessions)."""
     if not allowed:
         return [denial_error(caller, "tokens", op.request_id)]
     response = _dispatch(tokens, op)
     response.request_id = op.request_id
+    if response.success and op.op in (Op.REVOKE, Op.DELETE) and on_revoked is not None:
+        on_revoked(op.token_id)
     return [aether_pb2.DownstreamMessage(token=response)]
 
 
@@ -82,6 +101,11 @@ def _create(tokens: TokenStore, req: aether_pb2.TokenCreateRequest) -> aether_pb
     if principal_type is None:
         return aether_pb2.TokenResponse(
             success=False, error=f"unknown principal_type: {req.principal_type}"
+        )
+    empty = [s for s in req.scopes if s in (IMPLEMENTATION_SCOPE, SPECIFIER_SCOPE)]
+    if empty:
+        return aether_pb2.TokenResponse(
+            success=False, error=f"scope {empty[0]!r} needs a pattern, e.g. {empty[0]}bot-*"
         )
     if principal_type == "User" and not req.created_by:
         # A user key authenticates as created_by; without it the key has no user to be.

@@ -186,7 +186,7 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
             }
         ),
         kv=False,
-        needs_credentials=False,
+        needs_credentials=True,
         pool_worker=False,
     ),
     "workflow_engine": PrincipalSpec(
@@ -222,7 +222,7 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
             }
         ),
         kv=True,
-        needs_credentials=False,
+        needs_credentials=True,
         pool_worker=False,
     ),
     "metrics_bridge": PrincipalSpec(
@@ -240,7 +240,7 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         workspace_subscriptions=(),
         may_send_to=frozenset(),
         kv=True,
-        needs_credentials=False,
+        needs_credentials=True,
         pool_worker=False,
     ),
     "service": PrincipalSpec(
