@@ -1,4 +1,5 @@
-"""`aether-gateway serve`: run the embedded gateway as a process."""
+"""`aether-gateway serve`: run the embedded gateway as a process; `keys`, `workspaces`, `acl` and
+`policy` administer its data dir (admin_cli)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
+from aether_gateway import admin_cli
 from aether_gateway.config import GatewayConfig
 from aether_gateway.embedded import EmbeddedGateway
 from scitrera_aether_client._core.tls import server_credentials
@@ -29,11 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-client-ca", type=Path, help="require client certificates (mTLS)")
     serve.add_argument("--max-payload", type=int, default=1 << 20, help="SendMessage cap, bytes")
     serve.add_argument("--log-level", default="INFO")
+    admin_cli.add_commands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command != "serve":
+        return admin_cli.run(args)
     logging.basicConfig(
         level=args.log_level.upper(),
         format="ts=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s",

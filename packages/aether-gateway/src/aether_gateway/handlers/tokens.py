@@ -32,6 +32,11 @@ _TYPE_NAMES = {
 }
 
 
+def principal_type_name(spelling: str) -> str | None:
+    """The canonical principal type ("Agent") for a spelling ("agent", "Agent"), or None."""
+    return _TYPE_NAMES.get(spelling)
+
+
 def token_info(record: TokenRecord) -> aether_pb2.TokenInfo:
     return aether_pb2.TokenInfo(
         id=record.id,
@@ -97,7 +102,7 @@ def _dispatch(tokens: TokenStore, op: aether_pb2.TokenOperation) -> aether_pb2.T
 def _create(tokens: TokenStore, req: aether_pb2.TokenCreateRequest) -> aether_pb2.TokenResponse:
     if not req.name or not req.principal_type:
         return aether_pb2.TokenResponse(success=False, error="name and principal_type are required")
-    principal_type = _TYPE_NAMES.get(req.principal_type)
+    principal_type = principal_type_name(req.principal_type)
     if principal_type is None:
         return aether_pb2.TokenResponse(
             success=False, error=f"unknown principal_type: {req.principal_type}"
