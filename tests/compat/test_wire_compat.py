@@ -10,6 +10,11 @@ Every message (nested ones and map entries included), field, enum, enum value an
 that we declare must exist in the reference with the same number, type, label, referenced type,
 oneof membership, presence and map-ness. Things the reference has and we omit are fine.
 
+Our own extensions (the delivery extension) are the one exception, and they are fenced: a field or
+oneof arm of ours that aether.v1 lacks must be numbered EXTENSION_FLOOR (1000) or more, and a
+message aether.v1 lacks may only be reached through such fields. aether.v1 itself uses nothing
+above 61, so these can never collide with a peer that does not speak the extension.
+
 Outside the compat env (our SDK installed instead of the reference) the comparison is skipped; it
 fails instead when run with tests/compat/pytest.ini (as tox -e compat does) or with
 ``AETHER_COMPAT_REQUIRED`` set. The self-tests, which prove the comparison can fail, always run.
@@ -32,6 +37,7 @@ REFERENCE_VERSION = "0.2.3"
 REQUIRED_ENV = "AETHER_COMPAT_REQUIRED"
 SCHEMA_ROOT = Path(__file__).resolve().parents[2] / "schema"
 SCHEMA_FILE = "aether/v1/aether.proto"
+EXTENSION_FLOOR = 1000
 
 FileProto = descriptor_pb2.FileDescriptorProto
 MessageProto = descriptor_pb2.DescriptorProto
@@ -49,13 +55,17 @@ class Report:
     enums: int = 0
     enum_values: int = 0
     methods: int = 0
+    extension_fields: int = 0
+    extension_messages: int = 0
     mismatches: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"compared {self.messages} messages ({self.map_entries} of them map entries), "
             f"{self.fields} fields, {self.enums} enums, {self.enum_values} enum values, "
-            f"{self.methods} service methods: {len(self.mismatches)} mismatches"
+            f"{self.methods} service methods; extensions of ours (>= {EXTENSION_FLOOR}): "
+            f"{self.extension_fields} fields, {self.extension_messages} messages: "
+            f"{len(self.mismatches)} mismatches"
         )
 
 
@@ -136,6 +146,20 @@ def _field_facts(
     }
 
 
+def _extension_messages(ours: dict[str, MessageProto], theirs: dict[str, MessageProto]) -> set[str]:
+    """Messages of ours that aether.v1 lacks and that only extension fields (>= 1000) reach,
+    directly or through other such messages."""
+    missing = {name for name in ours if name not in theirs}
+    reached_by_wire: set[str] = set()  # missing messages that a field below the floor reaches
+    for name, message in ours.items():
+        if name in missing:
+            continue
+        for fld in message.field:
+            if fld.number < EXTENSION_FLOOR and fld.type_name in missing:
+                reached_by_wire.add(fld.type_name)
+    return missing - reached_by_wire
+
+
 def compare_files(ours: FileProto, theirs: FileProto) -> Report:
     """Every declaration in ``ours`` must match ``theirs``; extra declarations there are ignored."""
     report = Report()
@@ -147,13 +171,18 @@ def compare_files(ours: FileProto, theirs: FileProto) -> Report:
 
     our_messages, our_enums = _index(ours)
     their_messages, their_enums = _index(theirs)
+    extension_only = _extension_messages(our_messages, their_messages)
 
     for name, message in our_messages.items():
         report.messages += 1
         report.map_entries += message.options.map_entry
         other = their_messages.get(name)
         if other is None:
-            miss(f"message {name}: not in the reference")
+            if name in extension_only:
+                report.extension_messages += 1
+                report.fields += len(message.field)
+            else:
+                miss(f"message {name}: not in the reference")
             continue
         if message.options.map_entry != other.options.map_entry:
             miss(
@@ -161,11 +190,15 @@ def compare_files(ours: FileProto, theirs: FileProto) -> Report:
                 f"reference={other.options.map_entry}"
             )
         their_fields = {f.name: f for f in other.field}
+        their_numbers = {f.number for f in other.field}
         for fld in message.field:
             report.fields += 1
             other_fld = their_fields.get(fld.name)
             if other_fld is None:
-                miss(f"field {name}.{fld.name} (= {fld.number}): not in the reference")
+                if fld.number >= EXTENSION_FLOOR and fld.number not in their_numbers:
+                    report.extension_fields += 1
+                else:
+                    miss(f"field {name}.{fld.name} (= {fld.number}): not in the reference")
                 continue
             mine = _field_facts(message, fld, our_messages)
             ref = _field_facts(other, other_fld, their_messages)
@@ -312,6 +345,26 @@ def _drop_message(file: FileProto) -> None:
     file.message_type.remove(_message(file, "ErrorResponse"))
 
 
+def _extension_below_floor(file: FileProto) -> None:
+    _field(_message(file, "SendMessage"), "message_id").number = 999
+
+
+def _extension_reached_by_the_wire(file: FileProto) -> None:
+    _field(_message(file, "SendMessage"), "authorization").type_name = ".aether.v1.SendConfirm"
+
+
+def _strip_extensions(file: FileProto) -> None:
+    """The reference's view: aether.v1 without anything of ours numbered 1000 or more."""
+    names = {".aether.v1.DeliveryAck", ".aether.v1.SendConfirm", ".aether.v1.SendRefusal"}
+    for message in list(file.message_type):
+        if f".aether.v1.{message.name}" in names:
+            file.message_type.remove(message)
+            continue
+        for fld in list(message.field):
+            if fld.number >= EXTENSION_FLOOR:
+                message.field.remove(fld)
+
+
 ALTERATIONS: dict[str, tuple[Callable[[FileProto], None], str]] = {
     "field-number": (_shift_number, "InitConnection.credentials: number"),
     "type-name": (_retarget, "UpstreamMessage.init: type_name"),
@@ -323,6 +376,15 @@ ALTERATIONS: dict[str, tuple[Callable[[FileProto], None], str]] = {
     "nested-enum-value": (_renumber_nested_enum_value, "enum value .aether.v1.KVOperation."),
     "streaming": (_flip_streaming, "client_streaming"),
     "missing-message": (_drop_message, "message .aether.v1.ErrorResponse: not in the reference"),
+}
+
+# Alterations of OUR side against a reference without our extensions.
+EXTENSION_ALTERATIONS: dict[str, tuple[Callable[[FileProto], None], str]] = {
+    "extension-below-floor": (_extension_below_floor, "SendMessage.message_id (= 999)"),
+    "extension-message-on-the-wire": (
+        _extension_reached_by_the_wire,
+        "message .aether.v1.SendConfirm: not in the reference",
+    ),
 }
 
 
@@ -344,4 +406,27 @@ def test_an_altered_copy_is_reported(ours: FileProto, alteration: str) -> None:
     altered.CopyFrom(ours)
     alter(altered)
     mismatches = compare_files(ours, altered).mismatches
+    assert any(expected in line for line in mismatches), mismatches
+
+
+def test_our_extensions_compare_clean_against_a_reference_without_them(ours: FileProto) -> None:
+    reference = FileProto()
+    reference.CopyFrom(ours)
+    _strip_extensions(reference)
+    report = compare_files(ours, reference)
+    assert report.mismatches == []
+    assert report.extension_fields >= 6  # message_id, redelivered, delivery_tag, 2 arms, ...
+    assert report.extension_messages == 3
+
+
+@pytest.mark.parametrize("alteration", list(EXTENSION_ALTERATIONS))
+def test_an_extension_outside_its_fence_is_reported(ours: FileProto, alteration: str) -> None:
+    alter, expected = EXTENSION_ALTERATIONS[alteration]
+    reference = FileProto()
+    reference.CopyFrom(ours)
+    _strip_extensions(reference)
+    altered = FileProto()
+    altered.CopyFrom(ours)
+    alter(altered)
+    mismatches = compare_files(altered, reference).mismatches
     assert any(expected in line for line in mismatches), mismatches

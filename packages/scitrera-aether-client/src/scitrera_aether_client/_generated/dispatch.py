@@ -47,6 +47,7 @@ ROUTES: Final[Mapping[str, Route]] = {
     "proxy_http_response": Route("proxy_http_response", True, (), "runtime"),
     "proxy_http_body_chunk": Route("proxy_http_body_chunk", True, (), "runtime"),
     "proxy_http_request": Route("proxy_http_request", True, (), "runtime"),
+    "send_confirm": Route("send_confirm", False, (), "runtime"),
 }
 
 #: The typed callback for each MessageType of an IncomingMessage (on_message always follows).
@@ -83,4 +84,5 @@ ARM_BY_MESSAGE: Final[Mapping[str, str]] = {
     "ProxyHttpResponse": "proxy_http_response",
     "ProxyHttpBodyChunk": "proxy_http_body_chunk",
     "ProxyHttpRequest": "proxy_http_request",
+    "SendConfirm": "send_confirm",
 }

@@ -53,6 +53,9 @@ class IncomingMessage:
     message_type: int = 0
     workspace: str = ""
     on_behalf_subject: PrincipalRef | None = None
+    message_id: str = ""
+    redelivered: bool = False
+    delivery_tag: int = 0
 
     @classmethod
     def from_pb(cls, pb: aether_pb2.IncomingMessage) -> IncomingMessage:
@@ -64,6 +67,9 @@ class IncomingMessage:
             on_behalf_subject=PrincipalRef.from_pb(pb.on_behalf_subject)
             if pb.HasField("on_behalf_subject")
             else None,
+            message_id=pb.message_id,
+            redelivered=pb.redelivered,
+            delivery_tag=pb.delivery_tag,
         )
 
     def to_pb(self) -> aether_pb2.IncomingMessage:
@@ -75,6 +81,9 @@ class IncomingMessage:
             on_behalf_subject=self.on_behalf_subject.to_pb()
             if self.on_behalf_subject is not None
             else None,
+            message_id=self.message_id,
+            redelivered=self.redelivered,
+            delivery_tag=self.delivery_tag,
         )
 
 

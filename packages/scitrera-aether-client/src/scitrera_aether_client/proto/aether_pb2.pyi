@@ -175,7 +175,7 @@ HEALTH_CHECK_STATUS_OK: HealthCheckStatus
 HEALTH_CHECK_STATUS_ERROR: HealthCheckStatus
 
 class UpstreamMessage(_message.Message):
-    __slots__ = ("active_extensions", "init", "send", "switch_workspace", "kv_op", "create_task", "checkpoint_op", "admin_query", "session_op", "task_query", "task_op", "workspace_op", "agent_op", "acl_op", "progress", "workflow_op", "workflow_response", "token_op", "proxy_http_request", "proxy_http_body_chunk", "proxy_http_response")
+    __slots__ = ("active_extensions", "init", "send", "switch_workspace", "kv_op", "create_task", "checkpoint_op", "admin_query", "session_op", "task_query", "task_op", "workspace_op", "agent_op", "acl_op", "progress", "workflow_op", "workflow_response", "token_op", "proxy_http_request", "proxy_http_body_chunk", "proxy_http_response", "delivery_ack")
     ACTIVE_EXTENSIONS_FIELD_NUMBER: _ClassVar[int]
     INIT_FIELD_NUMBER: _ClassVar[int]
     SEND_FIELD_NUMBER: _ClassVar[int]
@@ -197,6 +197,7 @@ class UpstreamMessage(_message.Message):
     PROXY_HTTP_REQUEST_FIELD_NUMBER: _ClassVar[int]
     PROXY_HTTP_BODY_CHUNK_FIELD_NUMBER: _ClassVar[int]
     PROXY_HTTP_RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_ACK_FIELD_NUMBER: _ClassVar[int]
     active_extensions: _containers.RepeatedScalarFieldContainer[str]
     init: InitConnection
     send: SendMessage
@@ -218,10 +219,11 @@ class UpstreamMessage(_message.Message):
     proxy_http_request: ProxyHttpRequest
     proxy_http_body_chunk: ProxyHttpBodyChunk
     proxy_http_response: ProxyHttpResponse
-    def __init__(self, active_extensions: _Optional[_Iterable[str]] = ..., init: _Optional[_Union[InitConnection, _Mapping]] = ..., send: _Optional[_Union[SendMessage, _Mapping]] = ..., switch_workspace: _Optional[_Union[SwitchWorkspace, _Mapping]] = ..., kv_op: _Optional[_Union[KVOperation, _Mapping]] = ..., create_task: _Optional[_Union[CreateTaskRequest, _Mapping]] = ..., checkpoint_op: _Optional[_Union[CheckpointOperation, _Mapping]] = ..., admin_query: _Optional[_Union[AdminQuery, _Mapping]] = ..., session_op: _Optional[_Union[SessionOperation, _Mapping]] = ..., task_query: _Optional[_Union[TaskQuery, _Mapping]] = ..., task_op: _Optional[_Union[TaskOperation, _Mapping]] = ..., workspace_op: _Optional[_Union[WorkspaceOperation, _Mapping]] = ..., agent_op: _Optional[_Union[AgentOperation, _Mapping]] = ..., acl_op: _Optional[_Union[ACLOperation, _Mapping]] = ..., progress: _Optional[_Union[ProgressReport, _Mapping]] = ..., workflow_op: _Optional[_Union[WorkflowOperation, _Mapping]] = ..., workflow_response: _Optional[_Union[WorkflowResponse, _Mapping]] = ..., token_op: _Optional[_Union[TokenOperation, _Mapping]] = ..., proxy_http_request: _Optional[_Union[ProxyHttpRequest, _Mapping]] = ..., proxy_http_body_chunk: _Optional[_Union[ProxyHttpBodyChunk, _Mapping]] = ..., proxy_http_response: _Optional[_Union[ProxyHttpResponse, _Mapping]] = ...) -> None: ...
+    delivery_ack: DeliveryAck
+    def __init__(self, active_extensions: _Optional[_Iterable[str]] = ..., init: _Optional[_Union[InitConnection, _Mapping]] = ..., send: _Optional[_Union[SendMessage, _Mapping]] = ..., switch_workspace: _Optional[_Union[SwitchWorkspace, _Mapping]] = ..., kv_op: _Optional[_Union[KVOperation, _Mapping]] = ..., create_task: _Optional[_Union[CreateTaskRequest, _Mapping]] = ..., checkpoint_op: _Optional[_Union[CheckpointOperation, _Mapping]] = ..., admin_query: _Optional[_Union[AdminQuery, _Mapping]] = ..., session_op: _Optional[_Union[SessionOperation, _Mapping]] = ..., task_query: _Optional[_Union[TaskQuery, _Mapping]] = ..., task_op: _Optional[_Union[TaskOperation, _Mapping]] = ..., workspace_op: _Optional[_Union[WorkspaceOperation, _Mapping]] = ..., agent_op: _Optional[_Union[AgentOperation, _Mapping]] = ..., acl_op: _Optional[_Union[ACLOperation, _Mapping]] = ..., progress: _Optional[_Union[ProgressReport, _Mapping]] = ..., workflow_op: _Optional[_Union[WorkflowOperation, _Mapping]] = ..., workflow_response: _Optional[_Union[WorkflowResponse, _Mapping]] = ..., token_op: _Optional[_Union[TokenOperation, _Mapping]] = ..., proxy_http_request: _Optional[_Union[ProxyHttpRequest, _Mapping]] = ..., proxy_http_body_chunk: _Optional[_Union[ProxyHttpBodyChunk, _Mapping]] = ..., proxy_http_response: _Optional[_Union[ProxyHttpResponse, _Mapping]] = ..., delivery_ack: _Optional[_Union[DeliveryAck, _Mapping]] = ...) -> None: ...
 
 class DownstreamMessage(_message.Message):
-    __slots__ = ("active_extensions", "msg", "config", "signal", "error", "kv", "task_assignment", "connection_ack", "checkpoint", "admin", "session_response", "task_query", "task_op", "workspace", "agent", "acl", "progress_update", "workflow_response", "workflow_op", "token", "create_task", "proxy_http_response", "proxy_http_body_chunk", "proxy_http_request")
+    __slots__ = ("active_extensions", "msg", "config", "signal", "error", "kv", "task_assignment", "connection_ack", "checkpoint", "admin", "session_response", "task_query", "task_op", "workspace", "agent", "acl", "progress_update", "workflow_response", "workflow_op", "token", "create_task", "proxy_http_response", "proxy_http_body_chunk", "proxy_http_request", "send_confirm")
     ACTIVE_EXTENSIONS_FIELD_NUMBER: _ClassVar[int]
     MSG_FIELD_NUMBER: _ClassVar[int]
     CONFIG_FIELD_NUMBER: _ClassVar[int]
@@ -246,6 +248,7 @@ class DownstreamMessage(_message.Message):
     PROXY_HTTP_RESPONSE_FIELD_NUMBER: _ClassVar[int]
     PROXY_HTTP_BODY_CHUNK_FIELD_NUMBER: _ClassVar[int]
     PROXY_HTTP_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    SEND_CONFIRM_FIELD_NUMBER: _ClassVar[int]
     active_extensions: _containers.RepeatedScalarFieldContainer[str]
     msg: IncomingMessage
     config: ConfigSnapshot
@@ -270,7 +273,8 @@ class DownstreamMessage(_message.Message):
     proxy_http_response: ProxyHttpResponse
     proxy_http_body_chunk: ProxyHttpBodyChunk
     proxy_http_request: ProxyHttpRequest
-    def __init__(self, active_extensions: _Optional[_Iterable[str]] = ..., msg: _Optional[_Union[IncomingMessage, _Mapping]] = ..., config: _Optional[_Union[ConfigSnapshot, _Mapping]] = ..., signal: _Optional[_Union[Signal, _Mapping]] = ..., error: _Optional[_Union[ErrorResponse, _Mapping]] = ..., kv: _Optional[_Union[KVResponse, _Mapping]] = ..., task_assignment: _Optional[_Union[TaskAssignment, _Mapping]] = ..., connection_ack: _Optional[_Union[ConnectionAck, _Mapping]] = ..., checkpoint: _Optional[_Union[CheckpointResponse, _Mapping]] = ..., admin: _Optional[_Union[AdminResponse, _Mapping]] = ..., session_response: _Optional[_Union[SessionOperationResponse, _Mapping]] = ..., task_query: _Optional[_Union[TaskQueryResponse, _Mapping]] = ..., task_op: _Optional[_Union[TaskOperationResponse, _Mapping]] = ..., workspace: _Optional[_Union[WorkspaceResponse, _Mapping]] = ..., agent: _Optional[_Union[AgentResponse, _Mapping]] = ..., acl: _Optional[_Union[ACLResponse, _Mapping]] = ..., progress_update: _Optional[_Union[ProgressUpdate, _Mapping]] = ..., workflow_response: _Optional[_Union[WorkflowResponse, _Mapping]] = ..., workflow_op: _Optional[_Union[WorkflowOperation, _Mapping]] = ..., token: _Optional[_Union[TokenResponse, _Mapping]] = ..., create_task: _Optional[_Union[CreateTaskResponse, _Mapping]] = ..., proxy_http_response: _Optional[_Union[ProxyHttpResponse, _Mapping]] = ..., proxy_http_body_chunk: _Optional[_Union[ProxyHttpBodyChunk, _Mapping]] = ..., proxy_http_request: _Optional[_Union[ProxyHttpRequest, _Mapping]] = ...) -> None: ...
+    send_confirm: SendConfirm
+    def __init__(self, active_extensions: _Optional[_Iterable[str]] = ..., msg: _Optional[_Union[IncomingMessage, _Mapping]] = ..., config: _Optional[_Union[ConfigSnapshot, _Mapping]] = ..., signal: _Optional[_Union[Signal, _Mapping]] = ..., error: _Optional[_Union[ErrorResponse, _Mapping]] = ..., kv: _Optional[_Union[KVResponse, _Mapping]] = ..., task_assignment: _Optional[_Union[TaskAssignment, _Mapping]] = ..., connection_ack: _Optional[_Union[ConnectionAck, _Mapping]] = ..., checkpoint: _Optional[_Union[CheckpointResponse, _Mapping]] = ..., admin: _Optional[_Union[AdminResponse, _Mapping]] = ..., session_response: _Optional[_Union[SessionOperationResponse, _Mapping]] = ..., task_query: _Optional[_Union[TaskQueryResponse, _Mapping]] = ..., task_op: _Optional[_Union[TaskOperationResponse, _Mapping]] = ..., workspace: _Optional[_Union[WorkspaceResponse, _Mapping]] = ..., agent: _Optional[_Union[AgentResponse, _Mapping]] = ..., acl: _Optional[_Union[ACLResponse, _Mapping]] = ..., progress_update: _Optional[_Union[ProgressUpdate, _Mapping]] = ..., workflow_response: _Optional[_Union[WorkflowResponse, _Mapping]] = ..., workflow_op: _Optional[_Union[WorkflowOperation, _Mapping]] = ..., token: _Optional[_Union[TokenResponse, _Mapping]] = ..., create_task: _Optional[_Union[CreateTaskResponse, _Mapping]] = ..., proxy_http_response: _Optional[_Union[ProxyHttpResponse, _Mapping]] = ..., proxy_http_body_chunk: _Optional[_Union[ProxyHttpBodyChunk, _Mapping]] = ..., proxy_http_request: _Optional[_Union[ProxyHttpRequest, _Mapping]] = ..., send_confirm: _Optional[_Union[SendConfirm, _Mapping]] = ...) -> None: ...
 
 class InitConnection(_message.Message):
     __slots__ = ("credentials", "resume_session_id", "extensions", "client_version", "client_sdk", "client_build_info", "agent", "task", "user", "orchestrator", "workflow_engine", "metrics_bridge", "bridge", "service")
@@ -515,32 +519,40 @@ class ConfigSnapshot(_message.Message):
     def __init__(self, kv: _Optional[_Mapping[str, bytes]] = ..., global_kv: _Optional[_Mapping[str, bytes]] = ..., task_context: _Optional[_Mapping[str, str]] = ..., workspace_exclusive_kv: _Optional[_Mapping[str, bytes]] = ..., global_exclusive_kv: _Optional[_Mapping[str, bytes]] = ...) -> None: ...
 
 class SendMessage(_message.Message):
-    __slots__ = ("target_topic", "payload", "message_type", "authorization", "app_workspace")
+    __slots__ = ("target_topic", "payload", "message_type", "authorization", "app_workspace", "message_id")
     TARGET_TOPIC_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_TYPE_FIELD_NUMBER: _ClassVar[int]
     AUTHORIZATION_FIELD_NUMBER: _ClassVar[int]
     APP_WORKSPACE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     target_topic: str
     payload: bytes
     message_type: MessageType
     authorization: AuthorizationContext
     app_workspace: str
-    def __init__(self, target_topic: _Optional[str] = ..., payload: _Optional[bytes] = ..., message_type: _Optional[_Union[MessageType, str]] = ..., authorization: _Optional[_Union[AuthorizationContext, _Mapping]] = ..., app_workspace: _Optional[str] = ...) -> None: ...
+    message_id: str
+    def __init__(self, target_topic: _Optional[str] = ..., payload: _Optional[bytes] = ..., message_type: _Optional[_Union[MessageType, str]] = ..., authorization: _Optional[_Union[AuthorizationContext, _Mapping]] = ..., app_workspace: _Optional[str] = ..., message_id: _Optional[str] = ...) -> None: ...
 
 class IncomingMessage(_message.Message):
-    __slots__ = ("source_topic", "payload", "message_type", "workspace", "on_behalf_subject")
+    __slots__ = ("source_topic", "payload", "message_type", "workspace", "on_behalf_subject", "message_id", "redelivered", "delivery_tag")
     SOURCE_TOPIC_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_TYPE_FIELD_NUMBER: _ClassVar[int]
     WORKSPACE_FIELD_NUMBER: _ClassVar[int]
     ON_BEHALF_SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    REDELIVERED_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_TAG_FIELD_NUMBER: _ClassVar[int]
     source_topic: str
     payload: bytes
     message_type: MessageType
     workspace: str
     on_behalf_subject: PrincipalRef
-    def __init__(self, source_topic: _Optional[str] = ..., payload: _Optional[bytes] = ..., message_type: _Optional[_Union[MessageType, str]] = ..., workspace: _Optional[str] = ..., on_behalf_subject: _Optional[_Union[PrincipalRef, _Mapping]] = ...) -> None: ...
+    message_id: str
+    redelivered: bool
+    delivery_tag: int
+    def __init__(self, source_topic: _Optional[str] = ..., payload: _Optional[bytes] = ..., message_type: _Optional[_Union[MessageType, str]] = ..., workspace: _Optional[str] = ..., on_behalf_subject: _Optional[_Union[PrincipalRef, _Mapping]] = ..., message_id: _Optional[str] = ..., redelivered: _Optional[bool] = ..., delivery_tag: _Optional[int] = ...) -> None: ...
 
 class SwitchWorkspace(_message.Message):
     __slots__ = ("new_workspace_id",)
@@ -2420,3 +2432,27 @@ class ProxyError(_message.Message):
     kind: ProxyError.Kind
     message: str
     def __init__(self, kind: _Optional[_Union[ProxyError.Kind, str]] = ..., message: _Optional[str] = ...) -> None: ...
+
+class DeliveryAck(_message.Message):
+    __slots__ = ("delivery_tags",)
+    DELIVERY_TAGS_FIELD_NUMBER: _ClassVar[int]
+    delivery_tags: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, delivery_tags: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class SendConfirm(_message.Message):
+    __slots__ = ("committed", "refused")
+    COMMITTED_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    committed: _containers.RepeatedScalarFieldContainer[str]
+    refused: _containers.RepeatedCompositeFieldContainer[SendRefusal]
+    def __init__(self, committed: _Optional[_Iterable[str]] = ..., refused: _Optional[_Iterable[_Union[SendRefusal, _Mapping]]] = ...) -> None: ...
+
+class SendRefusal(_message.Message):
+    __slots__ = ("message_id", "code", "message")
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    message_id: str
+    code: str
+    message: str
+    def __init__(self, message_id: _Optional[str] = ..., code: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
