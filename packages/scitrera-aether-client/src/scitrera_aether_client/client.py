@@ -22,6 +22,7 @@ from scitrera_aether_client._facade.sync_admin import SyncAdminOps
 from scitrera_aether_client._facade.sync_storage import SyncStorageOps
 from scitrera_aether_client._facade.sync_tasks import SyncTaskOps
 from scitrera_aether_client._generated.callbacks import CallbackSlots
+from scitrera_aether_client.exceptions import InvalidArgumentError
 from scitrera_aether_client.proto import aether_pb2
 
 __all__ = ["BaseAetherClient"]
@@ -51,6 +52,9 @@ class _RequestQueue:
 
 class BaseAetherClient(CallbackSlots, SyncStorageOps, SyncTaskOps, SyncAdminOps):
     """Shared surface of every sync client. Use a generated subclass, e.g. AgentClient."""
+
+    #: Seconds a send with wait_for_commit=True waits for the gateway's confirmation.
+    commit_timeout: float = 30.0
 
     def __init__(
         self,
@@ -146,6 +150,29 @@ class BaseAetherClient(CallbackSlots, SyncStorageOps, SyncTaskOps, SyncAdminOps)
         return self._conn.info
 
     @property
+    def acknowledged_delivery(self) -> bool:
+        """Whether the client asks the gateway for the delivery extension (default True).
+
+        Set it to False before connect() to run best effort even where the gateway offers it.
+        """
+        return self._conn.wants_acknowledged
+
+    @acknowledged_delivery.setter
+    def acknowledged_delivery(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise InvalidArgumentError(
+                "acknowledged_delivery must be a bool", "acknowledged_delivery"
+            )
+        self._conn.wants_acknowledged = value
+
+    @property
+    def delivery_mode(self) -> str:
+        """ "acknowledged" when the gateway negotiated the delivery extension (sends confirmed,
+        received messages acknowledged after their callbacks, duplicates dropped), else
+        "best-effort". See docs/sdk.md, "Delivery guarantees"."""
+        return self._conn.delivery_mode
+
+    @property
     def session_id(self) -> str:
         return self._conn.info.session_id
 
@@ -173,9 +200,14 @@ class BaseAetherClient(CallbackSlots, SyncStorageOps, SyncTaskOps, SyncAdminOps)
         message_type: int,
         authorization: Auth = None,
         app_workspace: str = "",
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
         frame = ops.send(target_topic, payload, message_type, authorization, app_workspace)
-        self._conn.enqueue_blocking(frame)
+        if wait_for_commit:
+            run_sync(self._conn.send_committed(frame, self.commit_timeout))
+        else:
+            self._conn.enqueue_blocking(frame)
 
     def send_message(
         self,
@@ -184,9 +216,23 @@ class BaseAetherClient(CallbackSlots, SyncStorageOps, SyncTaskOps, SyncAdminOps)
         message_type: int = aether_pb2.OPAQUE,
         authorization: Auth = None,
         app_workspace: str = "",
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send to any topic string (the typed helpers build these for you)."""
-        self._send(target_topic, payload, message_type, authorization, app_workspace)
+        """Send to any topic string (the typed helpers build these for you).
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably
+        (needs the delivery extension: see `delivery_mode`); raises the typed refusal, or
+        TimeoutError after `commit_timeout` seconds.
+        """
+        self._send(
+            target_topic,
+            payload,
+            message_type,
+            authorization,
+            app_workspace,
+            wait_for_commit=wait_for_commit,
+        )
 
     def switch_workspace(self, new_workspace: str) -> None:
         """Declare the user's active workspace; remembered and re-declared after a reconnect."""

@@ -23,6 +23,7 @@ from scitrera_aether_client._facade.async_admin import AsyncAdminOps
 from scitrera_aether_client._facade.async_storage import AsyncStorageOps
 from scitrera_aether_client._facade.async_tasks import AsyncTaskOps
 from scitrera_aether_client._generated.callbacks import CallbackSlots
+from scitrera_aether_client.exceptions import InvalidArgumentError
 from scitrera_aether_client.proto import aether_pb2
 
 __all__ = ["BaseAsyncAetherClient", "ResolvedIdentity"]
@@ -40,6 +41,9 @@ class ResolvedIdentity:
     workspace: str
 
 
+_Job = tuple[Callable[..., Any], tuple[Any, ...], Callable[[], None] | None]
+
+
 class _CallbackPump:
     """Runs callbacks one at a time, in arrival order, off the reader task.
 
@@ -48,19 +52,27 @@ class _CallbackPump:
     """
 
     def __init__(self) -> None:
-        self._queue: asyncio.Queue[tuple[Callable[..., Any], tuple[Any, ...]]] | None = None
+        self._queue: asyncio.Queue[_Job] | None = None
         self._task: asyncio.Task[None] | None = None
 
-    def submit(self, callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    def submit(
+        self,
+        callback: Callable[..., Any],
+        args: tuple[Any, ...],
+        done: Callable[[], None] | None = None,
+    ) -> None:
+        """Queue a callback; `done` runs after it returned (or raised): delivery acks hang on it."""
         if self._queue is None:
             self._queue = asyncio.Queue()
             self._task = asyncio.get_running_loop().create_task(self._run(self._queue))
-        self._queue.put_nowait((callback, args))
+        self._queue.put_nowait((callback, args, done))
 
-    async def _run(self, queue: asyncio.Queue[tuple[Callable[..., Any], tuple[Any, ...]]]) -> None:
+    async def _run(self, queue: asyncio.Queue[_Job]) -> None:
         while True:
-            callback, args = await queue.get()
+            callback, args, done = await queue.get()
             await call_maybe_async(callback, args)
+            if done is not None:
+                done()
             queue.task_done()
 
     async def drain(self, timeout: float) -> None:
@@ -76,6 +88,9 @@ class _CallbackPump:
 
 class BaseAsyncAetherClient(CallbackSlots, AsyncStorageOps, AsyncTaskOps, AsyncAdminOps):
     """Shared surface of every async client. Use a generated subclass, e.g. AsyncAgentClient."""
+
+    #: Seconds a send with wait_for_commit=True waits for the gateway's confirmation.
+    commit_timeout: float = 30.0
 
     def __init__(
         self,
@@ -171,6 +186,29 @@ class BaseAsyncAetherClient(CallbackSlots, AsyncStorageOps, AsyncTaskOps, AsyncA
         return self._conn.info
 
     @property
+    def acknowledged_delivery(self) -> bool:
+        """Whether the client asks the gateway for the delivery extension (default True).
+
+        Set it to False before connect() to run best effort even where the gateway offers it.
+        """
+        return self._conn.wants_acknowledged
+
+    @acknowledged_delivery.setter
+    def acknowledged_delivery(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise InvalidArgumentError(
+                "acknowledged_delivery must be a bool", "acknowledged_delivery"
+            )
+        self._conn.wants_acknowledged = value
+
+    @property
+    def delivery_mode(self) -> str:
+        """ "acknowledged" when the gateway negotiated the delivery extension (sends confirmed,
+        received messages acknowledged after their callbacks, duplicates dropped), else
+        "best-effort". See docs/sdk.md, "Delivery guarantees"."""
+        return self._conn.delivery_mode
+
+    @property
     def session_id(self) -> str:
         return self._conn.info.session_id
 
@@ -202,9 +240,14 @@ class BaseAsyncAetherClient(CallbackSlots, AsyncStorageOps, AsyncTaskOps, AsyncA
         message_type: int,
         authorization: Auth = None,
         app_workspace: str = "",
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
         frame = ops.send(target_topic, payload, message_type, authorization, app_workspace)
-        await self._conn.enqueue_async(frame)
+        if wait_for_commit:
+            await self._conn.send_committed(frame, self.commit_timeout)
+        else:
+            await self._conn.enqueue_async(frame)
 
     async def send_message(
         self,
@@ -213,9 +256,23 @@ class BaseAsyncAetherClient(CallbackSlots, AsyncStorageOps, AsyncTaskOps, AsyncA
         message_type: int = aether_pb2.OPAQUE,
         authorization: Auth = None,
         app_workspace: str = "",
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send to any topic string (the typed helpers build these for you)."""
-        await self._send(target_topic, payload, message_type, authorization, app_workspace)
+        """Send to any topic string (the typed helpers build these for you).
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably
+        (needs the delivery extension: see `delivery_mode`); raises the typed refusal, or
+        TimeoutError after `commit_timeout` seconds.
+        """
+        await self._send(
+            target_topic,
+            payload,
+            message_type,
+            authorization,
+            app_workspace,
+            wait_for_commit=wait_for_commit,
+        )
 
     async def switch_workspace(self, new_workspace: str) -> None:
         """Declare the user's active workspace; remembered and re-declared after a reconnect."""

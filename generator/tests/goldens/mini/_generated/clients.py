@@ -84,10 +84,15 @@ class AgentClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one agent."""
+        """Send a message to one agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_probe(
         self,
@@ -96,10 +101,15 @@ class AgentClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one probe."""
+        """Send a message to one probe.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_probe(implementation, specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
 
 class ProbeClient(BaseAetherClient):
@@ -159,7 +169,12 @@ class ProbeClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.CHAT,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one probe."""
+        """Send a message to one probe.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_probe(implementation, specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)

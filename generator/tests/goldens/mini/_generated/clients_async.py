@@ -84,10 +84,17 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one agent."""
+        """Send a message to one agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_probe(
         self,
@@ -96,10 +103,17 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one probe."""
+        """Send a message to one probe.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_probe(implementation, specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
 
 class AsyncProbeClient(BaseAsyncAetherClient):
@@ -159,7 +173,14 @@ class AsyncProbeClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.CHAT,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one probe."""
+        """Send a message to one probe.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_probe(implementation, specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger("scitrera_aether_client")
-Job = tuple[Callable[..., Any], tuple[Any, ...]] | None
+Job = tuple[Callable[..., Any], tuple[Any, ...], Callable[[], None] | None] | None
 
 
 class CallbackThread:
@@ -24,17 +24,23 @@ class CallbackThread:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def submit(self, callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    def submit(
+        self,
+        callback: Callable[..., Any],
+        args: tuple[Any, ...],
+        done: Callable[[], None] | None = None,
+    ) -> None:
+        """Queue a callback; `done` runs after it returned (or raised): delivery acks hang on it."""
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                     self._thread.start()
-        self._jobs.put((callback, args))
+        self._jobs.put((callback, args, done))
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
-            callback, args = job
+            callback, args, done = job
             try:
                 result = callback(*args)
                 if hasattr(result, "close") and hasattr(result, "send"):
@@ -44,6 +50,8 @@ class CallbackThread:
                     )
             except Exception:
                 log.exception("callback %s raised", getattr(callback, "__name__", callback))
+            if done is not None:
+                done()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Run what is queued, then end the thread (not from inside a callback: it would wait)."""

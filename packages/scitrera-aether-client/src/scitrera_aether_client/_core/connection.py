@@ -17,11 +17,12 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import grpc
 
 from scitrera_aether_client import exceptions as exc
+from scitrera_aether_client._core import delivery
 from scitrera_aether_client._core.backoff import Backoff, RetryBudget
 from scitrera_aether_client._core.outbox import Outbox
 from scitrera_aether_client._core.tls import TLSOptions, channel_credentials
@@ -38,9 +39,10 @@ R = TypeVar("R")
 #: Responses the Go gateway sends without echoing request_id: matched to the oldest pending call.
 FIFO_ARMS = frozenset({"workspace", "agent", "acl"})
 HANDSHAKE_TIMEOUT_S = 30.0
-# aether.v1 has no send acknowledgement: messages written just before a stream died may never have
-# reached the gateway. Those written in the last RESEND_WINDOW_S are sent again on the next stream
-# (at-least-once; a receiver may see a duplicate, never a gap).
+# Best-effort mode (a gateway without the delivery extension): aether.v1 has no send
+# acknowledgement, so messages written just before a stream died may never have reached the
+# gateway. Those written in the last RESEND_WINDOW_S are sent again on the next stream. With the
+# extension, every unconfirmed send is resent instead (delivery.py).
 RESEND_WINDOW_S = 0.25
 CLOSE_FLUSH_S = 10.0  # close() gives up flushing when the gateway takes nothing for this long
 # ...and waits at most this long for the gateway to finish reading what was flushed (a busy
@@ -73,6 +75,17 @@ class ConnectionInfo:
     server_supported_extensions: list[str] = field(default_factory=list)
 
 
+class RunCallback(Protocol):
+    """Runs a callback off the I/O path; calls `done` (from any thread) once it returned."""
+
+    def __call__(
+        self,
+        callback: Callable[..., Any],
+        args: tuple[Any, ...],
+        done: Callable[[], None] | None = None,
+    ) -> None: ...
+
+
 class Connection:
     """One identity's stream to the gateway, across reconnects."""
 
@@ -86,8 +99,9 @@ class Connection:
         budget: RetryBudget,
         auto_reconnect: bool,
         buffer_size: int,
-        run_callback: Callable[[Callable[..., Any], tuple[Any, ...]], None],
+        run_callback: RunCallback,
         channel_options: list[tuple[str, Any]],
+        acknowledged_delivery: bool = True,
     ) -> None:
         self.owner = owner  # the facade: callbacks are looked up on it at dispatch time
         self.init = init
@@ -118,6 +132,18 @@ class Connection:
         self._writer: asyncio.Task[None] | None = None
         self._written = 0  # frames written, so close() can tell a slow flush from a stuck one
         self._recent: deque[tuple[float, aether_pb2.UpstreamMessage]] = deque()
+        # The delivery extension: asked for unless switched off; active when the gateway agreed.
+        self.wants_acknowledged = acknowledged_delivery
+        self.acknowledged = False
+        self._ids = delivery.MessageIds()
+        self._unconfirmed = delivery.Unconfirmed()
+        self._seen = delivery.SeenWindow()
+        self._acks = delivery.AckBatcher(self.enqueue)
+
+    @property
+    def delivery_mode(self) -> str:
+        """ "acknowledged" when the current (or last) stream negotiated the delivery extension."""
+        return delivery.ACKNOWLEDGED if self.acknowledged else delivery.BEST_EFFORT
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -136,6 +162,7 @@ class Connection:
         self.tls = self.resolve_tls()
         self.loop = asyncio.get_running_loop()
         self.outbox.bind(self.loop)
+        self._acks.bind(self.loop)
         self._connected = asyncio.Event()
         self._stopped = asyncio.Event()
         self._closing = self._forced = False
@@ -181,6 +208,9 @@ class Connection:
         await self._cancel_tasks()
         await self._drop_channel()
         self._fail_pending(exc.ConnectionClosedError("client closed", reason="client closed"))
+        self._unconfirmed.fail_waiters(
+            exc.ConnectionClosedError("client closed before the gateway confirmed", reason="closed")
+        )
         if was_connected:
             self._fire("on_disconnect", "client closed")
         if self._stopped is not None:
@@ -217,6 +247,32 @@ class Connection:
         self.enqueue(frame)
         if self.outbox.crowded:
             self.outbox.room_blocking()
+
+    async def send_committed(self, frame: aether_pb2.UpstreamMessage, timeout: float) -> None:
+        """Send, then return once the gateway confirmed it committed the message durably.
+
+        Raises NotImplementedError when the gateway does not speak the delivery extension,
+        the typed refusal when the gateway refused the message, TimeoutError after `timeout`.
+        """
+        if not self.acknowledged:
+            raise exc.NotImplementedError(
+                "wait_for_commit needs a gateway that negotiates the delivery extension "
+                f"({delivery.DELIVERY_URI}); this connection runs {self.delivery_mode}",
+                code="ERR_EXTENSION_UNSUPPORTED",
+            )
+        message_id = self._ids.next()
+        frame.send.message_id = message_id
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._unconfirmed.waiters[message_id] = future
+        try:
+            await self.enqueue_async(frame)
+            await asyncio.wait_for(asyncio.shield(future), timeout)
+        except TimeoutError:
+            raise exc.TimeoutError(
+                "the gateway did not confirm the message", "wait_for_commit", timeout
+            ) from None
+        finally:
+            self._unconfirmed.waiters.pop(message_id, None)
 
     async def request(
         self,
@@ -276,6 +332,10 @@ class Connection:
         init.client_sdk = "python"
         init.client_build_info.runtime = f"python{platform.python_version()}"
         init.client_build_info.os = f"{sys.platform}/{platform.machine()}"
+        if self.wants_acknowledged and not any(
+            e.uri == delivery.DELIVERY_URI for e in init.extensions
+        ):
+            init.extensions.append(delivery.declaration())
         return aether_pb2.UpstreamMessage(init=init)
 
     async def _open(self, resume: bool) -> None:
@@ -311,6 +371,17 @@ class Connection:
         self._early = early
 
     def _on_ack(self, ack: aether_pb2.ConnectionAck) -> None:
+        was = self.delivery_mode
+        self.acknowledged = self.wants_acknowledged and delivery.negotiated(ack)
+        if self.delivery_mode != was or not self.connected_once:
+            log.info("delivery mode: %s (%s)", self.delivery_mode, self.target)
+        if not self.acknowledged:
+            self._unconfirmed.fail_waiters(
+                exc.NotImplementedError(
+                    "the gateway stopped confirming messages (no delivery extension)",
+                    code="ERR_EXTENSION_UNSUPPORTED",
+                )
+            )
         self.info = ConnectionInfo(
             session_id=ack.session_id,
             resumed=ack.resumed,
@@ -346,7 +417,11 @@ class Connection:
                     await self.outbox.wait()
                     continue
                 recent = self._recent
+                acknowledged = self.acknowledged
                 for i, frame in enumerate(frames):
+                    is_send = frame.HasField("send")
+                    if is_send and acknowledged and not frame.send.message_id:
+                        frame.send.message_id = self._ids.next()
                     try:
                         await call.write(frame)
                     except (grpc.RpcError, asyncio.InvalidStateError, grpc.aio.UsageError):
@@ -354,7 +429,11 @@ class Connection:
                         self.outbox.requeue_front(frames[i:])
                         return
                     self._written += 1
-                    if frame.HasField("send"):
+                    if not is_send:
+                        continue
+                    if acknowledged:
+                        self._unconfirmed.written(frame.send.message_id, frame)
+                    else:
                         now = time.monotonic()
                         recent.append((now, frame))
                         while recent[0][0] < now - RESEND_WINDOW_S:
@@ -393,6 +472,7 @@ class Connection:
         if self._closing or self._forced or not self.auto_reconnect or not recoverable:
             await self._stop(error or exc.ConnectionClosedError(reason, reason=reason))
             return
+        self._requeue_unconfirmed()
         self._requeue_recent()
         self._requeue_idempotent()
         attempt = 0
@@ -414,6 +494,10 @@ class Connection:
                 continue
             self._start()
             return
+
+    def _requeue_unconfirmed(self) -> None:
+        """Every send the gateway did not confirm goes out again first, in order, same ids."""
+        self.outbox.requeue_front(self._unconfirmed.take_all())
 
     def _requeue_recent(self) -> None:
         """Messages written shortly before the stream died go out again first, in order."""
@@ -437,7 +521,9 @@ class Connection:
     async def _stop(self, error: exc.AetherError) -> None:
         self.final_error = error
         reason = str(error)
-        self._fail_pending(exc.ConnectionClosedError(f"connection lost: {reason}", reason=reason))
+        closed = exc.ConnectionClosedError(f"connection lost: {reason}", reason=reason)
+        self._fail_pending(closed)
+        self._unconfirmed.fail_waiters(closed)
         await self._drop_channel()
         assert self._stopped is not None
         self._stopped.set()
@@ -484,13 +570,40 @@ class Connection:
         elif arm == "proxy_http_request":
             self._refuse_http(body)
         elif arm == "msg":
-            typed = MESSAGE_TYPE_CALLBACKS.get(body.message_type)
-            if typed:
-                self._fire(typed, body)
-            self._fire("on_message", body)
+            self._on_message(body)
+        elif arm == "send_confirm":
+            self._on_send_confirm(body)
         elif route is not None:
             for name in route.callbacks:
                 self._fire(name, body)
+
+    def _on_message(self, msg: aether_pb2.IncomingMessage) -> None:
+        """Hand a message to its callbacks; with the extension, drop duplicates and acknowledge
+        it once every callback returned (a crash before that means redelivery, not loss)."""
+        typed = MESSAGE_TYPE_CALLBACKS.get(msg.message_type)
+        names = [n for n in (typed, "on_message") if n and getattr(self.owner, n, None)]
+        tag = msg.delivery_tag
+        if not tag:  # best effort, or a live-only lane
+            for name in names:
+                self._fire(name, msg)
+            return
+        if msg.message_id and not self._seen.first_time(msg.message_id):
+            self._acks.add(tag)  # a resend or redelivery of a message the app already has
+            return
+        if not names:
+            self._acks.add(tag)
+            return
+        countdown = delivery.Countdown(len(names), lambda: self._acks.add(tag))
+        for name in names:
+            self.run_callback(getattr(self.owner, name), (msg,), countdown.done)
+
+    def _on_send_confirm(self, confirm: aether_pb2.SendConfirm) -> None:
+        self._unconfirmed.confirm(confirm.committed)
+        for refusal in confirm.refused:
+            error = exc.error_response_to_aether_error(
+                aether_pb2.ErrorResponse(code=refusal.code, message=refusal.message)
+            )
+            self._unconfirmed.refuse(refusal.message_id, error)
 
     def _refuse_http(self, request: aether_pb2.ProxyHttpRequest) -> None:
         """Nothing serves HTTP on this client: answer at once so the caller does not time out."""

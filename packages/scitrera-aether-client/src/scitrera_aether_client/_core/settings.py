@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import Any
 
 from scitrera_aether_client._core.backoff import Backoff, RetryBudget
-from scitrera_aether_client._core.connection import Connection
+from scitrera_aether_client._core.connection import Connection, RunCallback
 from scitrera_aether_client._core.tls import TLSOptions, resolve_tls
 from scitrera_aether_client._core.validation import check_non_negative
 from scitrera_aether_client.exceptions import InvalidArgumentError
@@ -90,7 +89,7 @@ def build_tls(
 
 def make_connection(
     owner: Any,
-    run_callback: Callable[[Callable[..., Any], tuple[Any, ...]], None],
+    run_callback: RunCallback,
     *,
     from_env: bool,
     init: aether_pb2.InitConnection | None,
@@ -109,6 +108,7 @@ def make_connection(
     tls_client_key_path: str | None,
     extensions: list[aether_pb2.ExtensionDeclaration] | None,
     buffer_size: int,
+    acknowledged_delivery: bool = True,
 ) -> Connection:
     """The facades' shared constructor: validate the reference arguments, set the reference's
     public attributes on `owner`, and build its Connection. TLS material is read at connect."""
@@ -142,4 +142,5 @@ def make_connection(
         buffer_size=buffer_size,
         run_callback=run_callback,
         channel_options=channel_options(),
+        acknowledged_delivery=acknowledged_delivery,
     )

@@ -94,10 +94,15 @@ class AgentClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one agent."""
+        """Send a message to one agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_task(
         self,
@@ -107,13 +112,18 @@ class AgentClient(BaseAetherClient):
         unique_specifier: str = "",
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty."""
+        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if unique_specifier == "":
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_session(
         self,
@@ -122,10 +132,15 @@ class AgentClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one window of a user."""
+        """Send a message to one window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_workspace(
         self,
@@ -134,10 +149,15 @@ class AgentClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a user's windows that are in a workspace."""
+        """Send a message to a user's windows that are in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_broadcast_to_agents(
         self,
@@ -145,10 +165,15 @@ class AgentClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Broadcast to every agent connected in a workspace."""
+        """Broadcast to every agent connected in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_global_agents(workspace)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_broadcast_to_users(
         self,
@@ -156,10 +181,15 @@ class AgentClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Broadcast to every user currently in a workspace."""
+        """Broadcast to every user currently in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_global_users(workspace)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_service(
         self,
@@ -168,31 +198,54 @@ class AgentClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one service instance, or to any live one with SERVICE_WILDCARD."""
+        """Send a message to one service instance, or to any live one with SERVICE_WILDCARD.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if isinstance(specifier, topics.Wildcard):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_event(
         self,
         payload: bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Publish an EVENT to the workflow engine."""
+        """Publish an EVENT to the workflow engine.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_events()
-        self._send(target, payload, aether_pb2.EVENT, authorization)
+        self._send(
+            target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_metric(
         self,
         metric: aether_pb2.Metric | bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes)."""
+        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_metrics()
-        self._send(target, encode_metric(metric), aether_pb2.METRIC, authorization)
+        self._send(
+            target,
+            encode_metric(metric),
+            aether_pb2.METRIC,
+            authorization,
+            wait_for_commit=wait_for_commit,
+        )
 
 
 class TaskClient(BaseAetherClient):
@@ -257,10 +310,15 @@ class TaskClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one agent."""
+        """Send a message to one agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_task(
         self,
@@ -270,13 +328,18 @@ class TaskClient(BaseAetherClient):
         unique_specifier: str = "",
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty."""
+        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if unique_specifier == "":
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_session(
         self,
@@ -285,28 +348,51 @@ class TaskClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one window of a user."""
+        """Send a message to one window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_event(
         self,
         payload: bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Publish an EVENT to the workflow engine."""
+        """Publish an EVENT to the workflow engine.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_events()
-        self._send(target, payload, aether_pb2.EVENT, authorization)
+        self._send(
+            target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_metric(
         self,
         metric: aether_pb2.Metric | bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes)."""
+        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_metrics()
-        self._send(target, encode_metric(metric), aether_pb2.METRIC, authorization)
+        self._send(
+            target,
+            encode_metric(metric),
+            aether_pb2.METRIC,
+            authorization,
+            wait_for_commit=wait_for_commit,
+        )
 
 
 class UserClient(BaseAetherClient):
@@ -368,10 +454,22 @@ class UserClient(BaseAetherClient):
         message_type: int = aether_pb2.OPAQUE,
         app_workspace: str = "",
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one agent."""
+        """Send a message to one agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization, app_workspace=app_workspace)
+        self._send(
+            target,
+            payload,
+            message_type,
+            authorization,
+            app_workspace=app_workspace,
+            wait_for_commit=wait_for_commit,
+        )
 
     def send_message_to_task(
         self,
@@ -381,13 +479,18 @@ class UserClient(BaseAetherClient):
         unique_specifier: str = "",
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty."""
+        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if unique_specifier == "":
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_session(
         self,
@@ -396,10 +499,15 @@ class UserClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one window of a user."""
+        """Send a message to one window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_workspace(
         self,
@@ -408,10 +516,15 @@ class UserClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a user's windows that are in a workspace."""
+        """Send a message to a user's windows that are in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
 
 class OrchestratorClient(BaseAetherClient):
@@ -478,10 +591,15 @@ class OrchestratorClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.CONTROL,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a status/control message to an agent."""
+        """Send a status/control message to an agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_status_to_task(
         self,
@@ -491,13 +609,18 @@ class OrchestratorClient(BaseAetherClient):
         unique_specifier: str = "",
         message_type: int = aether_pb2.CONTROL,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a status/control message to a task."""
+        """Send a status/control message to a task.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if unique_specifier == "":
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
 
 class WorkflowEngineClient(BaseAetherClient):
@@ -548,10 +671,15 @@ class WorkflowEngineClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one window of a user (workflow-engine spelling)."""
+        """Send a message to one window of a user (workflow-engine spelling).
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_workspace(
         self,
@@ -560,10 +688,15 @@ class WorkflowEngineClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a user's windows that are in a workspace."""
+        """Send a message to a user's windows that are in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_broadcast(
         self,
@@ -571,10 +704,15 @@ class WorkflowEngineClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to every window of a user."""
+        """Send a message to every window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_broadcast(user_id)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_broadcast_to_agents(
         self,
@@ -582,10 +720,15 @@ class WorkflowEngineClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.CONTROL,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Broadcast to every agent connected in a workspace."""
+        """Broadcast to every agent connected in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_global_agents(workspace)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_broadcast_to_users(
         self,
@@ -593,10 +736,15 @@ class WorkflowEngineClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Broadcast to every user currently in a workspace."""
+        """Broadcast to every user currently in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_global_users(workspace)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_command_to_agent(
         self,
@@ -606,10 +754,15 @@ class WorkflowEngineClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.CONTROL,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a command to an agent."""
+        """Send a command to an agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_command_to_task(
         self,
@@ -619,22 +772,38 @@ class WorkflowEngineClient(BaseAetherClient):
         unique_specifier: str = "",
         message_type: int = aether_pb2.CONTROL,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a command to a task."""
+        """Send a command to a task.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if unique_specifier == "":
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_metric(
         self,
         metric: aether_pb2.Metric | bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes)."""
+        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_metrics()
-        self._send(target, encode_metric(metric), aether_pb2.METRIC, authorization)
+        self._send(
+            target,
+            encode_metric(metric),
+            aether_pb2.METRIC,
+            authorization,
+            wait_for_commit=wait_for_commit,
+        )
 
 
 class MetricsBridgeClient(BaseAetherClient):
@@ -681,10 +850,17 @@ class MetricsBridgeClient(BaseAetherClient):
         target_topic: str,
         payload: bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send an acknowledgement to a raw topic (the gateway refuses every metrics-bridge send)."""
+        """Send an acknowledgement to a raw topic (the gateway refuses every metrics-bridge send).
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = target_topic
-        self._send(target, payload, aether_pb2.CONTROL, authorization)
+        self._send(
+            target, payload, aether_pb2.CONTROL, authorization, wait_for_commit=wait_for_commit
+        )
 
 
 class ServiceClient(BaseAetherClient):
@@ -748,10 +924,15 @@ class ServiceClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one agent."""
+        """Send a message to one agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_task(
         self,
@@ -761,13 +942,18 @@ class ServiceClient(BaseAetherClient):
         unique_specifier: str = "",
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty."""
+        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if unique_specifier == "":
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_session(
         self,
@@ -776,10 +962,15 @@ class ServiceClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one window of a user."""
+        """Send a message to one window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_workspace(
         self,
@@ -788,10 +979,15 @@ class ServiceClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a user's windows that are in a workspace."""
+        """Send a message to a user's windows that are in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_broadcast(
         self,
@@ -799,10 +995,15 @@ class ServiceClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to every window of a user."""
+        """Send a message to every window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_broadcast(user_id)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_service(
         self,
@@ -811,31 +1012,54 @@ class ServiceClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one service instance, or to any live one with SERVICE_WILDCARD."""
+        """Send a message to one service instance, or to any live one with SERVICE_WILDCARD.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if isinstance(specifier, topics.Wildcard):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_event(
         self,
         payload: bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Publish an EVENT to the workflow engine."""
+        """Publish an EVENT to the workflow engine.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_events()
-        self._send(target, payload, aether_pb2.EVENT, authorization)
+        self._send(
+            target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_metric(
         self,
         metric: aether_pb2.Metric | bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes)."""
+        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_metrics()
-        self._send(target, encode_metric(metric), aether_pb2.METRIC, authorization)
+        self._send(
+            target,
+            encode_metric(metric),
+            aether_pb2.METRIC,
+            authorization,
+            wait_for_commit=wait_for_commit,
+        )
 
 
 class BridgeClient(BaseAetherClient):
@@ -896,10 +1120,15 @@ class BridgeClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one agent."""
+        """Send a message to one agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_task(
         self,
@@ -909,13 +1138,18 @@ class BridgeClient(BaseAetherClient):
         unique_specifier: str = "",
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty."""
+        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if unique_specifier == "":
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_session(
         self,
@@ -924,10 +1158,15 @@ class BridgeClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one window of a user."""
+        """Send a message to one window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_workspace(
         self,
@@ -936,10 +1175,15 @@ class BridgeClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a user's windows that are in a workspace."""
+        """Send a message to a user's windows that are in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_broadcast(
         self,
@@ -947,10 +1191,15 @@ class BridgeClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to every window of a user."""
+        """Send a message to every window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_broadcast(user_id)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_service(
         self,
@@ -959,10 +1208,15 @@ class BridgeClient(BaseAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one service instance, or to any live one with SERVICE_WILDCARD."""
+        """Send a message to one service instance, or to any live one with SERVICE_WILDCARD.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if isinstance(specifier, topics.Wildcard):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        self._send(target, payload, message_type, authorization)
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)

@@ -94,10 +94,17 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one agent."""
+        """Send a message to one agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_task(
         self,
@@ -107,13 +114,20 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         unique_specifier: str = "",
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty."""
+        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if unique_specifier == "":
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_user_session(
         self,
@@ -122,10 +136,17 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one window of a user."""
+        """Send a message to one window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_user_workspace(
         self,
@@ -134,10 +155,17 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a user's windows that are in a workspace."""
+        """Send a message to a user's windows that are in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_broadcast_to_agents(
         self,
@@ -145,10 +173,17 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Broadcast to every agent connected in a workspace."""
+        """Broadcast to every agent connected in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_global_agents(workspace)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_broadcast_to_users(
         self,
@@ -156,10 +191,17 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Broadcast to every user currently in a workspace."""
+        """Broadcast to every user currently in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_global_users(workspace)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_service(
         self,
@@ -168,31 +210,56 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one service instance, or to any live one with SERVICE_WILDCARD."""
+        """Send a message to one service instance, or to any live one with SERVICE_WILDCARD.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if isinstance(specifier, topics.Wildcard):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_event(
         self,
         payload: bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Publish an EVENT to the workflow engine."""
+        """Publish an EVENT to the workflow engine.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_events()
-        await self._send(target, payload, aether_pb2.EVENT, authorization)
+        await self._send(
+            target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_metric(
         self,
         metric: aether_pb2.Metric | bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes)."""
+        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_metrics()
-        await self._send(target, encode_metric(metric), aether_pb2.METRIC, authorization)
+        await self._send(
+            target,
+            encode_metric(metric),
+            aether_pb2.METRIC,
+            authorization,
+            wait_for_commit=wait_for_commit,
+        )
 
 
 class AsyncTaskClient(BaseAsyncAetherClient):
@@ -257,10 +324,17 @@ class AsyncTaskClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one agent."""
+        """Send a message to one agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_task(
         self,
@@ -270,13 +344,20 @@ class AsyncTaskClient(BaseAsyncAetherClient):
         unique_specifier: str = "",
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty."""
+        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if unique_specifier == "":
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_user_session(
         self,
@@ -285,28 +366,53 @@ class AsyncTaskClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one window of a user."""
+        """Send a message to one window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_event(
         self,
         payload: bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Publish an EVENT to the workflow engine."""
+        """Publish an EVENT to the workflow engine.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_events()
-        await self._send(target, payload, aether_pb2.EVENT, authorization)
+        await self._send(
+            target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_metric(
         self,
         metric: aether_pb2.Metric | bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes)."""
+        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_metrics()
-        await self._send(target, encode_metric(metric), aether_pb2.METRIC, authorization)
+        await self._send(
+            target,
+            encode_metric(metric),
+            aether_pb2.METRIC,
+            authorization,
+            wait_for_commit=wait_for_commit,
+        )
 
 
 class AsyncUserClient(BaseAsyncAetherClient):
@@ -368,10 +474,22 @@ class AsyncUserClient(BaseAsyncAetherClient):
         message_type: int = aether_pb2.OPAQUE,
         app_workspace: str = "",
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one agent."""
+        """Send a message to one agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(target, payload, message_type, authorization, app_workspace=app_workspace)
+        await self._send(
+            target,
+            payload,
+            message_type,
+            authorization,
+            app_workspace=app_workspace,
+            wait_for_commit=wait_for_commit,
+        )
 
     async def send_message_to_task(
         self,
@@ -381,13 +499,20 @@ class AsyncUserClient(BaseAsyncAetherClient):
         unique_specifier: str = "",
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty."""
+        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if unique_specifier == "":
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_user_session(
         self,
@@ -396,10 +521,17 @@ class AsyncUserClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one window of a user."""
+        """Send a message to one window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_user_workspace(
         self,
@@ -408,10 +540,17 @@ class AsyncUserClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a user's windows that are in a workspace."""
+        """Send a message to a user's windows that are in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
 
 class AsyncOrchestratorClient(BaseAsyncAetherClient):
@@ -478,10 +617,17 @@ class AsyncOrchestratorClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.CONTROL,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a status/control message to an agent."""
+        """Send a status/control message to an agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_status_to_task(
         self,
@@ -491,13 +637,20 @@ class AsyncOrchestratorClient(BaseAsyncAetherClient):
         unique_specifier: str = "",
         message_type: int = aether_pb2.CONTROL,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a status/control message to a task."""
+        """Send a status/control message to a task.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if unique_specifier == "":
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
 
 class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
@@ -548,10 +701,17 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one window of a user (workflow-engine spelling)."""
+        """Send a message to one window of a user (workflow-engine spelling).
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_user_workspace(
         self,
@@ -560,10 +720,17 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a user's windows that are in a workspace."""
+        """Send a message to a user's windows that are in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_user_broadcast(
         self,
@@ -571,10 +738,17 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to every window of a user."""
+        """Send a message to every window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_broadcast(user_id)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_broadcast_to_agents(
         self,
@@ -582,10 +756,17 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.CONTROL,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Broadcast to every agent connected in a workspace."""
+        """Broadcast to every agent connected in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_global_agents(workspace)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_broadcast_to_users(
         self,
@@ -593,10 +774,17 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Broadcast to every user currently in a workspace."""
+        """Broadcast to every user currently in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_global_users(workspace)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_command_to_agent(
         self,
@@ -606,10 +794,17 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.CONTROL,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a command to an agent."""
+        """Send a command to an agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_command_to_task(
         self,
@@ -619,22 +814,40 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         unique_specifier: str = "",
         message_type: int = aether_pb2.CONTROL,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a command to a task."""
+        """Send a command to a task.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if unique_specifier == "":
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_metric(
         self,
         metric: aether_pb2.Metric | bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes)."""
+        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_metrics()
-        await self._send(target, encode_metric(metric), aether_pb2.METRIC, authorization)
+        await self._send(
+            target,
+            encode_metric(metric),
+            aether_pb2.METRIC,
+            authorization,
+            wait_for_commit=wait_for_commit,
+        )
 
 
 class AsyncMetricsBridgeClient(BaseAsyncAetherClient):
@@ -681,10 +894,17 @@ class AsyncMetricsBridgeClient(BaseAsyncAetherClient):
         target_topic: str,
         payload: bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send an acknowledgement to a raw topic (the gateway refuses every metrics-bridge send)."""
+        """Send an acknowledgement to a raw topic (the gateway refuses every metrics-bridge send).
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = target_topic
-        await self._send(target, payload, aether_pb2.CONTROL, authorization)
+        await self._send(
+            target, payload, aether_pb2.CONTROL, authorization, wait_for_commit=wait_for_commit
+        )
 
 
 class AsyncServiceClient(BaseAsyncAetherClient):
@@ -748,10 +968,17 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one agent."""
+        """Send a message to one agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_task(
         self,
@@ -761,13 +988,20 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         unique_specifier: str = "",
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty."""
+        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if unique_specifier == "":
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_user_session(
         self,
@@ -776,10 +1010,17 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one window of a user."""
+        """Send a message to one window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_user_workspace(
         self,
@@ -788,10 +1029,17 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a user's windows that are in a workspace."""
+        """Send a message to a user's windows that are in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_user_broadcast(
         self,
@@ -799,10 +1047,17 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to every window of a user."""
+        """Send a message to every window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_broadcast(user_id)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_service(
         self,
@@ -811,31 +1066,56 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one service instance, or to any live one with SERVICE_WILDCARD."""
+        """Send a message to one service instance, or to any live one with SERVICE_WILDCARD.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if isinstance(specifier, topics.Wildcard):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_event(
         self,
         payload: bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Publish an EVENT to the workflow engine."""
+        """Publish an EVENT to the workflow engine.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_events()
-        await self._send(target, payload, aether_pb2.EVENT, authorization)
+        await self._send(
+            target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_metric(
         self,
         metric: aether_pb2.Metric | bytes,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes)."""
+        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_metrics()
-        await self._send(target, encode_metric(metric), aether_pb2.METRIC, authorization)
+        await self._send(
+            target,
+            encode_metric(metric),
+            aether_pb2.METRIC,
+            authorization,
+            wait_for_commit=wait_for_commit,
+        )
 
 
 class AsyncBridgeClient(BaseAsyncAetherClient):
@@ -896,10 +1176,17 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one agent."""
+        """Send a message to one agent.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_task(
         self,
@@ -909,13 +1196,20 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
         unique_specifier: str = "",
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty."""
+        """Send a message to a unique task, or to every pooled instance when unique_specifier is empty.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if unique_specifier == "":
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_user_session(
         self,
@@ -924,10 +1218,17 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one window of a user."""
+        """Send a message to one window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_user_workspace(
         self,
@@ -936,10 +1237,17 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to a user's windows that are in a workspace."""
+        """Send a message to a user's windows that are in a workspace.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_user_broadcast(
         self,
@@ -947,10 +1255,17 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to every window of a user."""
+        """Send a message to every window of a user.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         target = topics.create_topic_user_broadcast(user_id)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     async def send_message_to_service(
         self,
@@ -959,10 +1274,17 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
         payload: bytes,
         message_type: int = aether_pb2.OPAQUE,
         authorization: aether_pb2.AuthorizationContext | None = None,
+        *,
+        wait_for_commit: bool = False,
     ) -> None:
-        """Send a message to one service instance, or to any live one with SERVICE_WILDCARD."""
+        """Send a message to one service instance, or to any live one with SERVICE_WILDCARD.
+
+        wait_for_commit: return only once the gateway confirmed it stored the message durably.
+        """
         if isinstance(specifier, topics.Wildcard):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        await self._send(target, payload, message_type, authorization)
+        await self._send(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
