@@ -60,6 +60,13 @@ async def secure() -> AsyncIterator[EmbeddedGateway]:
         yield gw
 
 
+@pytest.fixture
+async def unpolled() -> AsyncIterator[EmbeddedGateway]:
+    """No periodic credential check within a test's time: only the admin API path ends sessions."""
+    async with EmbeddedGateway(GatewayConfig(dev_mode=False, credential_check_s=3600.0)) as gw:
+        yield gw
+
+
 def key_for(gw: EmbeddedGateway, principal_type: str, **options: Any) -> tuple[str, str]:
     """(key id, plaintext) of a fresh key of `principal_type`."""
     record, plaintext = gw.services.tokens.create("test", principal_type, **options)
@@ -418,8 +425,9 @@ def watch(client: AsyncAgentClient) -> Inbox[aether_pb2.Signal]:
 
 
 async def test_revoking_a_key_over_the_admin_api_ends_every_session_it_opened(
-    secure: EmbeddedGateway, opened
+    unpolled: EmbeddedGateway, opened
 ) -> None:
+    secure = unpolled
     doomed_id, doomed = key_for(secure, "Agent")
     _, kept = key_for(secure, "Agent")
     _, admin_key = key_for(secure, "Agent", scopes=("connect", "admin"))
@@ -446,7 +454,8 @@ async def test_revoking_a_key_over_the_admin_api_ends_every_session_it_opened(
     await wait_payload(received, b"unaffected")
 
 
-async def test_deleting_a_key_ends_its_sessions(secure: EmbeddedGateway, opened) -> None:
+async def test_deleting_a_key_ends_its_sessions(unpolled: EmbeddedGateway, opened) -> None:
+    secure = unpolled
     doomed_id, doomed = key_for(secure, "Agent")
     _, admin_key = key_for(secure, "Agent", scopes=("connect", "admin"))
     victim = AsyncAgentClient("ws", "bot", "del", credentials=Credentials.api_key(doomed))
