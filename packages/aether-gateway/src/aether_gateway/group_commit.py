@@ -19,6 +19,7 @@ import asyncio
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aether_gateway.store.queue import MessageQueue
@@ -43,12 +44,33 @@ class GroupCommit:
         self._scheduled = False
         self._unsettled: dict[str, deque[tuple[float, int]]] = {}
         self._timer: asyncio.TimerHandle | None = None
+        # Delivery extension (delivery.py): rows acknowledged one by one, the highest row handed
+        # out per topic (what a later replay flags as redelivered), and confirmations to send.
+        self._deletes: list[int] = []
+        self._handed: dict[str, int] = {}
+        self._after: list[Callable[[], None]] = []
 
     def append(self, topic: str, frame: bytes) -> tuple[Batch, int]:
         """Queue a durable write; returns the batch to wait on and the index of this row in it."""
         self._inserts.append((topic, frame))
         self._schedule()
         return self._batch, len(self._inserts) - 1
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once everything appended so far is committed (not if the commit fails)."""
+        self._after.append(callback)
+        self._schedule()
+
+    def delete(self, seq: int) -> None:
+        """An acknowledged row: delete it with the next commit."""
+        self._deletes.append(seq)
+        self._schedule()
+
+    def handed(self, topic: str, seq: int) -> None:
+        """Row `seq` of `topic` went to an acknowledging session: a replay of it is a redelivery."""
+        if seq > self._handed.get(topic, 0):
+            self._handed[topic] = seq
+            self._schedule()
 
     def sent(self, topic: str, seq: int) -> None:
         """A stored frame left for its session; delete it once it settled."""
@@ -84,15 +106,18 @@ class GroupCommit:
     def flush(self) -> None:
         self._scheduled = False
         inserts, acks, batch = self._inserts, self._acks, self._batch
+        deletes, handed, after = self._deletes, self._handed, self._after
         self._inserts, self._acks, self._batch = [], {}, Batch()
-        if not inserts and not acks:
-            return
-        try:
-            batch.seqs = self.queue.commit(inserts, acks)
-        except Exception:
-            log.exception("durable queue commit failed for %d frames", len(inserts))
-            raise
+        self._deletes, self._handed, self._after = [], {}, []
+        if inserts or acks or deletes or handed:
+            try:
+                batch.seqs = self.queue.commit(inserts, acks, deletes, handed)
+            except Exception:
+                log.exception("durable queue commit failed for %d frames", len(inserts))
+                raise
         batch.committed.set()
+        for callback in after:
+            callback()
 
     def close(self) -> None:
         if self._timer is not None:

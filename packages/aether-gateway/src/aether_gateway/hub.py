@@ -80,9 +80,10 @@ class Hub:
             return 0
         self.commit.flush()  # rows of the current tick must be visible to this read
         rows = self.queue.pending(topic, limit=OUTBOUND_REPLAY_LIMIT)
+        handed = self.queue.handed_upto(topic) if session.delivery is not None else 0
         for seq, data in rows:
             frame = aether_pb2.DownstreamMessage.FromString(data)
-            if not session.push(Outgoing(frame, topic, seq=seq)):
+            if not session.push(Outgoing(frame, topic, seq=seq, redelivered=seq <= handed)):
                 break  # too far behind: the rest stays stored for the next connection
         return len(rows)
 

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from aether_gateway.context import Caller
+from aether_gateway.delivery import DeliveryState
 from aether_gateway.group_commit import Batch
 from scitrera_aether_client.proto import aether_pb2
 
@@ -21,6 +22,7 @@ class Outgoing:
     seq: int = 0  # its stored sequence number, when already known (replays)
     batch: Batch | None = None  # the group commit holding it (live durable frames)
     index: int = 0  # its row in that batch
+    redelivered: bool = False  # a replayed row that an earlier session may have received
 
     def stored_seq(self) -> int:
         return self.batch.seqs[self.index] if self.batch is not None else self.seq
@@ -35,6 +37,7 @@ class Session:
     topics: set[str] = field(default_factory=set)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     end_status: tuple[int, str] | None = None  # (grpc status code value, details) to end the RPC
+    delivery: DeliveryState | None = None  # set when the session negotiated the delivery extension
 
     def push(self, item: Outgoing) -> bool:
         """Queue a frame without waiting; False when the session is too far behind."""

@@ -20,6 +20,12 @@ Database.register_schema(
         frame BLOB NOT NULL
     );
     CREATE INDEX IF NOT EXISTS message_queue_topic ON message_queue (topic, seq);
+    -- Delivery extension: the highest row of a topic handed to an acknowledging session. Rows at
+    -- or below it that are still stored may have reached a client: a replay flags them.
+    CREATE TABLE IF NOT EXISTS delivery_marks (
+        topic TEXT PRIMARY KEY,
+        handed_upto INTEGER NOT NULL
+    );
     """
 )
 
@@ -43,8 +49,15 @@ class MessageQueue:
         with self._db.transaction() as conn:
             conn.executemany("INSERT INTO message_queue (topic, frame) VALUES (?, ?)", frames)
 
-    def commit(self, inserts: list[tuple[str, bytes]], acks: dict[str, int]) -> list[int]:
-        """One transaction: append `inserts` (returning their seqs, in order) and apply `acks`."""
+    def commit(
+        self,
+        inserts: list[tuple[str, bytes]],
+        acks: dict[str, int],
+        deletes: list[int] | None = None,
+        handed: dict[str, int] | None = None,
+    ) -> list[int]:
+        """One transaction: append `inserts` (returning their seqs, in order), apply `acks`
+        (everything of a topic up to a seq), `deletes` (single rows) and `handed` marks."""
         with self._db.transaction() as conn:
             # One statement for the batch (4x cheaper than a RETURNING per row, measured). In one
             # transaction on the gateway's only connection, AUTOINCREMENT hands out consecutive
@@ -55,7 +68,22 @@ class MessageQueue:
             conn.executemany(
                 "DELETE FROM message_queue WHERE topic = ? AND seq <= ?", list(acks.items())
             )
+            if deletes:
+                conn.executemany("DELETE FROM message_queue WHERE seq = ?", [(s,) for s in deletes])
+            if handed:
+                conn.executemany(
+                    "INSERT INTO delivery_marks (topic, handed_upto) VALUES (?, ?) ON CONFLICT"
+                    "(topic) DO UPDATE SET handed_upto = max(handed_upto, excluded.handed_upto)",
+                    list(handed.items()),
+                )
         return seqs
+
+    def handed_upto(self, topic: str) -> int:
+        """The highest row of `topic` ever handed to an acknowledging session (0 if none)."""
+        row = self._db.conn.execute(
+            "SELECT handed_upto FROM delivery_marks WHERE topic = ?", (topic,)
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def pending(self, topic: str, limit: int = 1000) -> list[tuple[int, bytes]]:
         """The oldest `limit` undelivered (seq, frame) pairs of `topic`, oldest first."""
