@@ -23,6 +23,15 @@ class GatewayConfig:
     # replaceable so a gateway can serve a freshly generated spec (generator functional tests).
     principals: Mapping[str, PrincipalSpec] = field(default_factory=lambda: BY_ARM)
     prefixes: frozenset[str] = VALID_PREFIXES
+    # Resource limits (docs/gateway.md "Limits"): what one client can make the gateway hold.
+    queue_max_messages: int = 100_000  # frames stored for one identity topic (ERR_QUEUE_FULL)
+    queue_max_bytes: int = 64 << 20  # bytes stored for one identity topic (ERR_QUEUE_FULL)
+    queue_max_total_bytes: int = 1 << 30  # bytes stored over all identity topics
+    queue_ttl_s: float = 7 * 86_400.0  # a stored frame older than this is dropped undelivered
+    snapshot_max_bytes: int = 3 << 20  # ConfigSnapshot KV: under a client's default 4 MiB frame
+    lock_history_max: int = 10_000  # ended sessions remembered for resume_session_id
+    keepalive_time_s: float = 20.0  # HTTP/2 PING to each client after this much silence
+    keepalive_timeout_s: float = 10.0  # no PING ack by then: the peer is dead, its identity free
     # Credentials (docs/security.md): a startup order's task token lives this long, and live
     # sessions are re-checked this often for keys revoked from another process (the CLI).
     task_token_ttl_s: int = 24 * 3600

@@ -17,6 +17,7 @@ from types import TracebackType
 import grpc
 
 from aether_gateway.config import GatewayConfig
+from aether_gateway.limits import keepalive_options
 from aether_gateway.server import Gateway
 from aether_gateway.services import Services
 from aether_gateway.store.db import Database
@@ -69,6 +70,7 @@ class EmbeddedGateway:
                 ("grpc.max_receive_message_length", limit),
                 ("grpc.max_send_message_length", limit),
                 ("grpc.so_reuseport", 0),
+                *keepalive_options(self.config),  # a silent peer's identity comes free
             ]
         )
         aether_pb2_grpc.add_AetherGatewayServicer_to_server(self.gateway, server)

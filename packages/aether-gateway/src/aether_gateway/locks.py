@@ -31,9 +31,12 @@ class Acquired:
 
 
 class LockTable:
-    def __init__(self) -> None:
+    def __init__(self, history_max: int = 10_000) -> None:
         self._locks: dict[str, LockState] = {}
-        self._history: dict[str, LockState] = {}  # last holder, so a resume after EOF still counts
+        # Last holder of each released identity, so a resume after EOF still counts; oldest
+        # first and bounded, or every identity ever seen would stay in memory.
+        self._history: dict[str, LockState] = {}
+        self._history_max = history_max
 
     def acquire(
         self, identity: str, session_id: str, resume_session_id: str, credential: str = ""
@@ -77,7 +80,10 @@ class LockTable:
         held = self._locks.get(identity)
         if held is not None and held.session_id == session_id:
             del self._locks[identity]
+            self._history.pop(identity, None)  # re-inserted as the newest
             self._history[identity] = held
+            while len(self._history) > self._history_max:
+                del self._history[next(iter(self._history))]
 
     def holder(self, identity: str) -> str | None:
         held = self._locks.get(identity)

@@ -26,6 +26,7 @@ from scitrera_aether_client.proto import aether_pb2, aether_pb2_grpc
 
 log = logging.getLogger("aether_gateway")
 logsafe.install()  # client text reaches this log: one clipped line per record
+logsafe.install()  # client text reaches this log: one clipped line per record
 Down = aether_pb2.DownstreamMessage
 UNDECODABLE = "frame is not a valid aether.v1.UpstreamMessage"
 Handler = Callable[[Caller, Any], list[Down]]
@@ -56,7 +57,7 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         self.router = Router(
             self.hub, config.max_payload, config.prefixes, services.on_offline_target
         )
-        self.locks = LockTable()
+        self.locks = LockTable(config.lock_history_max)
         self.started = time.time()
         self.handlers: dict[str, Handler] = {"send": self.router.route}
         self.handlers.update(services.handlers())

@@ -27,6 +27,7 @@ from aether_gateway.handlers.tokens import handle_token_op
 from aether_gateway.handlers.workflow import WorkflowRelay
 from aether_gateway.handlers.workspaces import handle_workspace_op
 from aether_gateway.hub import Hub
+from aether_gateway.limits import trim_snapshot
 from aether_gateway.proxy import ProxyRelay, workspace_access
 from aether_gateway.revocation import Revocations
 from aether_gateway.router import Router
@@ -87,7 +88,9 @@ class Services:
         acl = self._task_acl
         return {
             **self.proxy.handlers(),
-            "kv_op": lambda c, op: handle_kv(self.kv, c, op, acl=acl),
+            "kv_op": lambda c, op: handle_kv(
+                self.kv, c, op, acl=acl, snapshot_max_bytes=self.config.snapshot_max_bytes
+            ),
             "checkpoint_op": lambda c, op: handle_checkpoint(self.checkpoints, c, op),
             "create_task": lambda c, r: handle_create_task(
                 self.tasks, self.agents, self.hub, c, r, acl=acl, startups=self.startups
@@ -147,7 +150,11 @@ class Services:
         frames: list[Down] = []
         key = caller.principal.key
         if key in ("agent", "task"):
-            ws_kv, global_kv = snapshot_exclusive(self.kv, caller)
+            ws_kv, global_kv = trim_snapshot(  # never past the budget: the connect must work
+                list(snapshot_exclusive(self.kv, caller)),
+                self.config.snapshot_max_bytes,
+                caller.identity,
+            )
             snapshot = aether_pb2.ConfigSnapshot(
                 workspace_exclusive_kv=ws_kv, global_exclusive_kv=global_kv
             )

@@ -15,7 +15,9 @@ from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from aether_gateway.context import Caller
 from aether_gateway.handlers.admin_input import ttl_problem
+from aether_gateway.handlers.admin_input import ttl_problem
 from aether_gateway.handlers.kv_acl import kv_refusal
+from aether_gateway.limits import ENTRY_OVERHEAD
 from aether_gateway.store.acl import ACLStore
 from aether_gateway.store.kv import KVStore
 from scitrera_aether_client.proto import aether_pb2
@@ -57,6 +59,7 @@ def handle_kv(
     *,
     max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES,
     acl: ACLStore | None = None,
+    snapshot_max_bytes: int = 0,
 ) -> list[aether_pb2.DownstreamMessage]:
     """Run one KV operation for `caller`; returns the frames to send back, in order.
 
@@ -77,6 +80,8 @@ def handle_kv(
     try:
         _validate(op)
         namespace = _namespace(caller, op.scope, op.user_id, op.workspace)
+        if over := _past_snapshot(store, caller, namespace, op, snapshot_max_bytes):
+            return [_error(ERR_QUOTA, over, op.request_id)]  # as for a value over its quota
         response = run(store, namespace, op)
     except _Rejected as exc:
         return _failure(op.request_id, exc.code, str(exc))
@@ -105,6 +110,42 @@ def snapshot_exclusive(store: KVStore, caller: Caller) -> tuple[dict[str, bytes]
         return {}, global_entries
     workspace_ns = _namespace(caller, _Op.WORKSPACE_EXCLUSIVE, "", "")
     return _read_all(store, workspace_ns), global_entries
+
+
+# Writes that can add an entry to an exclusive namespace, or grow one.
+_GROWING = _VALUE_WRITES | {_Op.INCREMENT, _Op.DECREMENT, _Op.INCREMENT_IF, _Op.DECREMENT_IF}
+_COUNTER_BYTES = 20  # the longest int64 in decimal
+
+
+def _past_snapshot(
+    store: KVStore, caller: Caller, namespace: str, op: aether_pb2.KVOperation, budget: int
+) -> str | None:
+    """Why this write would make the caller's ConfigSnapshot exceed `budget` bytes (or None).
+
+    The snapshot carries the caller's exclusive entries at every connect; past the budget it would
+    be trimmed (limits.trim_snapshot), so such writes are refused up front instead.
+    """
+    if not budget or op.op not in _GROWING:
+        return None
+    try:
+        spaces = {_namespace(caller, _Op.GLOBAL_EXCLUSIVE, "", "")}
+        if caller.workspace:
+            spaces.add(_namespace(caller, _Op.WORKSPACE_EXCLUSIVE, "", ""))
+    except _Rejected:  # no implementation/specifier: no snapshot entries either
+        return None
+    if namespace not in spaces:
+        return None
+    current = store.get(namespace, op.key)
+    value = len(op.value) if op.op in _VALUE_WRITES else _COUNTER_BYTES
+    size = sum(store.footprint(ns, ENTRY_OVERHEAD) for ns in spaces) + value
+    size -= 0 if current is None else len(current)
+    size += 0 if current is not None else len(op.key.encode()) + ENTRY_OVERHEAD
+    if size <= budget:
+        return None
+    return (
+        f"exclusive KV of {caller.identity} would reach {size} bytes, over the "
+        f"{budget} byte ConfigSnapshot limit; delete entries or use a shared scope"
+    )
 
 
 def _read_all(store: KVStore, namespace: str) -> dict[str, bytes]:
@@ -154,6 +195,8 @@ def _validate(op: aether_pb2.KVOperation) -> None:
         raise _Rejected(ERR_INVALID_ARGUMENT, f"KV key exceeds {MAX_KEY_BYTES} bytes")
     if op.ttl < 0:
         raise _Rejected(ERR_INVALID_ARGUMENT, "KV ttl must not be negative")
+    if problem := ttl_problem("KV ttl", op.ttl):  # past int64 once in milliseconds
+        raise _Rejected(ERR_INVALID_ARGUMENT, problem)
     if problem := ttl_problem("KV ttl", op.ttl):  # past int64 once in milliseconds
         raise _Rejected(ERR_INVALID_ARGUMENT, problem)
     if op.delta_value < 0:

@@ -156,6 +156,15 @@ class KVStore:
             conn.execute("DELETE FROM kv WHERE namespace = ? AND key = ?", (namespace, key))
         return True, current
 
+    def footprint(self, namespace: str, overhead: int = 0) -> int:
+        """Bytes of the namespace's live keys (UTF-8) and values, plus `overhead` per entry."""
+        row = self._db.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(length(CAST(key AS BLOB)) + length(value)), 0)"
+            f" FROM kv WHERE namespace = :ns AND {_LIVE}",
+            {"ns": namespace, "now": self._clock()},
+        ).fetchone()
+        return int(row[1]) + overhead * int(row[0])
+
     def _conditional_add(
         self, namespace: str, key: str, delta: int, ttl_s: int, allowed: Callable[[int], bool]
     ) -> tuple[int, bool]:
