@@ -9,6 +9,7 @@ import pytest
 from aether_gateway.context import Caller
 from aether_gateway.handlers import kv as kv_handler
 from aether_gateway.handlers.kv import handle_kv, snapshot_exclusive
+from aether_gateway.handlers.kv import kv_namespace as ns
 from aether_gateway.store.db import Database
 from aether_gateway.store.kv import KVStore
 from scitrera_aether_client._generated.principals import PRINCIPALS
@@ -90,7 +91,7 @@ def failed(frames: list[aether_pb2.DownstreamMessage], code: str) -> str:
 def test_type_gate_refuses_principals_without_kv(store: KVStore, kind: str) -> None:
     frames = run(store, make_caller(kind), op=Op.PUT, scope=Op.GLOBAL, key="k", value=b"v")
     assert "may not use the KV store" in failed(frames, "ERR_PERMISSION_DENIED")
-    assert store.get("kv:global", "k") is None
+    assert store.get(ns("global"), "k") is None
 
 
 @pytest.mark.parametrize("kind", ["agent", "task", "service", "workflow_engine", "metrics_bridge"])
@@ -100,26 +101,37 @@ def test_kv_principals_are_admitted(store: KVStore, kind: str) -> None:
     assert ok(run(store, caller, op=Op.GET, scope=Op.GLOBAL, key="k")).value == kind.encode()
 
 
+A1 = ("own", "agent", "ws1", "impl", "a1")  # the namespace prefix of AGENT's own scopes
+
+
 @pytest.mark.parametrize(
     ("caller", "fields", "namespace"),
     [
-        (AGENT, {"scope": Op.SCOPE_UNSPECIFIED}, "kv:ws:ws1"),
-        (AGENT, {"scope": Op.GLOBAL}, "kv:global"),
-        (AGENT, {"scope": Op.WORKSPACE}, "kv:ws:ws1"),
-        (AGENT, {"scope": Op.WORKSPACE, "workspace": "ws2"}, "kv:ws:ws2"),
-        (AGENT, {"scope": Op.USER_SHARED, "user_id": "u1"}, "kv:user:u1"),
-        (AGENT, {"scope": Op.USER_WORKSPACE_SHARED, "user_id": "u1"}, "kv:user:u1:ws:ws1"),
-        (AGENT, {"scope": Op.GLOBAL_EXCLUSIVE}, "kv:agent:impl|a1:global"),
-        (AGENT, {"scope": Op.WORKSPACE_EXCLUSIVE}, "kv:agent:impl|a1:ws:ws1"),
-        (AGENT, {"scope": Op.USER, "user_id": "u1"}, "kv:agent:impl|a1:user:u1"),
+        (AGENT, {"scope": Op.SCOPE_UNSPECIFIED}, ns("ws", "ws1")),
+        (AGENT, {"scope": Op.GLOBAL}, ns("global")),
+        (AGENT, {"scope": Op.WORKSPACE}, ns("ws", "ws1")),
+        (AGENT, {"scope": Op.WORKSPACE, "workspace": "ws2"}, ns("ws", "ws2")),
+        (AGENT, {"scope": Op.USER_SHARED, "user_id": "u1"}, ns("user", "u1")),
+        (AGENT, {"scope": Op.USER_WORKSPACE_SHARED, "user_id": "u1"}, ns("user-ws", "u1", "ws1")),
+        (AGENT, {"scope": Op.GLOBAL_EXCLUSIVE}, ns(*A1, "global")),
+        (AGENT, {"scope": Op.WORKSPACE_EXCLUSIVE}, ns(*A1, "ws", "ws1")),
+        (AGENT, {"scope": Op.USER, "user_id": "u1"}, ns(*A1, "user", "u1")),
         (
             AGENT,
             {"scope": Op.USER_WORKSPACE, "user_id": "u1", "workspace": "ws2"},
-            "kv:agent:impl|a1:user:u1:ws:ws2",
+            ns(*A1, "user-ws", "u1", "ws2"),
         ),
-        (make_caller("task"), {"scope": Op.GLOBAL_EXCLUSIVE}, "kv:agent:impl|t1:global"),
-        (make_caller("service"), {"scope": Op.GLOBAL_EXCLUSIVE}, "kv:agent:svc|s1:global"),
-        (make_caller("service"), {"scope": Op.WORKSPACE, "workspace": "w9"}, "kv:ws:w9"),
+        (
+            make_caller("task"),
+            {"scope": Op.GLOBAL_EXCLUSIVE},
+            ns("own", "task", "ws1", "impl", "t1", "global"),
+        ),
+        (
+            make_caller("service"),
+            {"scope": Op.GLOBAL_EXCLUSIVE},
+            ns("own", "service", "", "svc", "s1", "global"),
+        ),
+        (make_caller("service"), {"scope": Op.WORKSPACE, "workspace": "w9"}, ns("ws", "w9")),
     ],
 )
 def test_scope_maps_to_namespace(
@@ -151,6 +163,23 @@ def test_missing_scope_requirement_is_invalid_argument(
     assert needed in failed(frames, "ERR_INVALID_ARGUMENT")
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (("p|q", "r"), ("p", "q|r")),
+        (("ws-a", ":coll"), ("ws-a:", "coll")),
+        (("a", "b"), ("a,b",)),
+        (('a"', "b"), ("a", '"b')),
+        (("a\\", "b"), ("a", "\\b")),
+        (("x", ""), ("x",)),
+    ],
+)
+def test_namespaces_of_different_parts_never_collide(
+    first: tuple[str, ...], second: tuple[str, ...]
+) -> None:
+    assert ns(*first) != ns(*second)
+
+
 def test_exclusive_scopes_isolate_agents(store: KVStore) -> None:
     other = make_caller("agent", specifier="a2")
     ok(run(store, op=Op.PUT, scope=Op.GLOBAL_EXCLUSIVE, key="k", value=b"mine"))
@@ -173,14 +202,14 @@ def test_put_ttl_and_delete(store: KVStore, clock: Clock) -> None:
     assert ok(run(store, op=Op.GET, scope=Op.GLOBAL, key="k")).value == b""
     ok(run(store, op=Op.PUT, scope=Op.GLOBAL, key="k", value=b"v"))
     ok(run(store, op=Op.DELETE, scope=Op.GLOBAL, key="k", request_id="rid-2"), "rid-2")
-    assert store.get("kv:global", "k") is None
+    assert store.get(ns("global"), "k") is None
     ok(run(store, op=Op.DELETE, scope=Op.GLOBAL, key="k"))  # deleting a missing key is fine
 
 
 def test_list_defaults_to_100_and_pages_with_cursor(store: KVStore) -> None:
     for i in range(150):
-        store.put("kv:ws:ws1", f"job/{i:03d}", str(i).encode())
-    store.put("kv:ws:ws1", "other", b"x")
+        store.put(ns("ws", "ws1"), f"job/{i:03d}", str(i).encode())
+    store.put(ns("ws", "ws1"), "other", b"x")
     first = ok(run(store, op=Op.LIST, scope=Op.WORKSPACE, key="job/"))
     assert len(first.keys) == 100
     assert list(first.keys) == sorted(first.kv_map)
@@ -193,7 +222,7 @@ def test_list_defaults_to_100_and_pages_with_cursor(store: KVStore) -> None:
 
 def test_list_limit_is_capped(store: KVStore) -> None:
     for i in range(kv_handler.MAX_LIST_LIMIT + 5):
-        store.put("kv:global", f"{i:05d}", b"")
+        store.put(ns("global"), f"{i:05d}", b"")
     response = ok(run(store, op=Op.LIST, scope=Op.GLOBAL, limit=5000))
     assert len(response.keys) == kv_handler.MAX_LIST_LIMIT
     assert response.has_more is True
@@ -202,8 +231,8 @@ def test_list_limit_is_capped(store: KVStore) -> None:
 def test_list_page_stops_at_byte_budget(store: KVStore, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kv_handler, "LIST_PAGE_BYTES", 25)
     for key in ["a", "b", "c", "d"]:
-        store.put("kv:global", key, b"0123456789")
-    store.put("kv:global", "e", b"x" * 100)  # larger than the budget on its own
+        store.put(ns("global"), key, b"0123456789")
+    store.put(ns("global"), "e", b"x" * 100)  # larger than the budget on its own
     seen: list[str] = []
     cursor, more = "", True
     while more:
@@ -233,7 +262,7 @@ def test_negative_delta_is_rejected(store: KVStore, op: int) -> None:
 
 
 def test_counter_on_non_integer_value_is_kv_error(store: KVStore) -> None:
-    store.put("kv:global", "n", b"hello")
+    store.put(ns("global"), "n", b"hello")
     frames = run(store, op=Op.INCREMENT, scope=Op.GLOBAL, key="n")
     assert "not an integer" in failed(frames, "KV_ERROR")
 
@@ -250,7 +279,7 @@ def test_increment_if_uses_guard_value_as_ceiling(store: KVStore) -> None:
 
 
 def test_decrement_if_uses_guard_value_as_floor(store: KVStore) -> None:
-    store.put("kv:global", "n", b"2")
+    store.put(ns("global"), "n", b"2")
 
     def dec() -> tuple[int, bool]:
         r = ok(run(store, op=Op.DECREMENT_IF, scope=Op.GLOBAL, key="n", guard_value=1))
@@ -263,11 +292,11 @@ def test_decrement_if_uses_guard_value_as_floor(store: KVStore) -> None:
 def test_set_nx(store: KVStore) -> None:
     assert ok(run(store, op=Op.SET_NX, scope=Op.GLOBAL, key="k", value=b"a")).applied is True
     assert ok(run(store, op=Op.SET_NX, scope=Op.GLOBAL, key="k", value=b"b")).applied is False
-    assert store.get("kv:global", "k") == b"a"
+    assert store.get(ns("global"), "k") == b"a"
 
 
 def test_compare_and_set(store: KVStore) -> None:
-    store.put("kv:global", "k", b"v1")
+    store.put(ns("global"), "k", b"v1")
     miss = ok(
         run(
             store, op=Op.COMPARE_AND_SET, scope=Op.GLOBAL, key="k", expected_value=b"x", value=b"v2"
@@ -285,16 +314,16 @@ def test_compare_and_set(store: KVStore) -> None:
         )
     )
     assert (hit.applied, hit.value) == (True, b"")
-    assert store.get("kv:global", "k") == b"v2"
+    assert store.get(ns("global"), "k") == b"v2"
 
 
 def test_compare_and_delete(store: KVStore) -> None:
-    store.put("kv:global", "k", b"v1")
+    store.put(ns("global"), "k", b"v1")
     miss = ok(run(store, op=Op.COMPARE_AND_DELETE, scope=Op.GLOBAL, key="k", expected_value=b"x"))
     assert (miss.applied, miss.value) == (False, b"v1")
     hit = ok(run(store, op=Op.COMPARE_AND_DELETE, scope=Op.GLOBAL, key="k", expected_value=b"v1"))
     assert hit.applied is True
-    assert store.get("kv:global", "k") is None
+    assert store.get(ns("global"), "k") is None
 
 
 @pytest.mark.parametrize(
@@ -317,7 +346,7 @@ def test_empty_key_is_rejected(store: KVStore, op: int) -> None:
 
 
 def test_empty_list_prefix_is_allowed(store: KVStore) -> None:
-    store.put("kv:global", "k", b"v")
+    store.put(ns("global"), "k", b"v")
     assert list(ok(run(store, op=Op.LIST, scope=Op.GLOBAL)).keys) == ["k"]
 
 
@@ -345,7 +374,7 @@ def test_value_over_quota_answers_with_error_only(store: KVStore, op: int) -> No
     assert [f.WhichOneof("payload") for f in frames] == ["error"]
     assert frames[0].error.code == "ERR_QUOTA_001"
     assert frames[0].error.request_id == "rid-1"
-    assert store.get("kv:global", "k") is None
+    assert store.get(ns("global"), "k") is None
 
 
 def test_value_quota_is_configurable_and_inclusive(store: KVStore) -> None:
@@ -370,19 +399,19 @@ def test_request_id_is_echoed_verbatim(store: KVStore) -> None:
 
 
 def test_snapshot_exclusive(store: KVStore) -> None:
-    store.put("kv:agent:impl|a1:ws:ws1", "w", b"1")
-    store.put("kv:agent:impl|a1:ws:ws2", "elsewhere", b"2")
-    store.put("kv:agent:impl|a1:global", "g", b"3")
-    store.put("kv:agent:impl|a2:global", "not-mine", b"4")
-    store.put("kv:global", "shared", b"5")
+    store.put(ns(*A1, "ws", "ws1"), "w", b"1")
+    store.put(ns(*A1, "ws", "ws2"), "elsewhere", b"2")
+    store.put(ns(*A1, "global"), "g", b"3")
+    store.put(ns("own", "agent", "ws1", "impl", "a2", "global"), "not-mine", b"4")
+    store.put(ns("global"), "shared", b"5")
     assert snapshot_exclusive(store, AGENT) == ({"w": b"1"}, {"g": b"3"})
     assert snapshot_exclusive(store, make_caller("workflow_engine")) == ({}, {})
     assert snapshot_exclusive(store, make_caller("user")) == ({}, {})
-    store.put("kv:agent:svc|s1:global", "s", b"6")
+    store.put(ns("own", "service", "", "svc", "s1", "global"), "s", b"6")
     assert snapshot_exclusive(store, make_caller("service")) == ({}, {"s": b"6"})
 
 
 def test_snapshot_reads_past_one_page(store: KVStore) -> None:
     for i in range(kv_handler.MAX_LIST_LIMIT + 1):
-        store.put("kv:agent:impl|a1:global", f"{i:05d}", b"")
+        store.put(ns(*A1, "global"), f"{i:05d}", b"")
     assert len(snapshot_exclusive(store, AGENT)[1]) == kv_handler.MAX_LIST_LIMIT + 1

@@ -17,11 +17,10 @@ from scitrera_aether_client.proto import aether_pb2
         "agent-1",
         "my.agent",
         "user@example.com",
-        "a:b",
         "under_score",
-        "ünïcödé",
+        "MixedCase09",
+        "scitrera/echo-bot",
         "x" * 128,
-        "é" * 64,  # 128 bytes in UTF-8
     ],
 )
 def test_valid_identities(value: str) -> None:
@@ -44,6 +43,11 @@ def test_valid_identities(value: str) -> None:
         "a\x7fb",
         "a::b",
         "::",
+        "a:b",  # one colon is enough to alias lock keys: ("ws-a", ":x") vs ("ws-a:", "x")
+        "a|b",
+        "a?b",
+        "a[b]",
+        "ünïcödé",
         "\ud800",  # a lone surrogate cannot be encoded as UTF-8
     ],
 )

@@ -30,6 +30,8 @@ ANONYMOUS = "anonymous"  # the credential of a session admitted without one (dev
 class Admission:
     is_admin: bool
     scopes: tuple[str, ...]
+    # Workspaces the credential binds the session to, besides its identity's own (workspace_reach).
+    workspace_patterns: tuple[str, ...] = ()
     credential: str = ANONYMOUS  # "key:<id>", "task:<id>", "cert:<sha256 of the certificate>"
     task_token_id: str = ""  # set when a task token admitted the session: spent by `settle`
 
@@ -113,6 +115,7 @@ def admit(
         return Admission(
             is_admin="admin" in scopes,
             scopes=scopes,
+            workspace_patterns=tuple(record.workspace_patterns),
             credential=f"key:{record.id}",
         )
     if creds.get("authorization") or creds.get("bearer_token") or creds.get("session_token"):
@@ -130,6 +133,8 @@ def admit(
             f"anonymous connection as {who.principal.type_name} "
             "requires a matching API key credential",
         )
+    # Without a credential there is no binding beyond the identity's own workspace (dev mode
+    # opens every workspace anyway).
     return Admission(is_admin=dev_mode, scopes=())
 
 

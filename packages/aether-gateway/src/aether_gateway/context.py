@@ -27,6 +27,8 @@ class Caller:
     workspace: str = ""  # current workspace; users get one through SwitchWorkspace
     is_admin: bool = False  # dev mode, or an API key whose scopes include "admin"
     token_scopes: Sequence[str] = field(default_factory=tuple)
+    # Workspaces its credential is bound to (globs), besides its own; see workspace_reach.
+    workspace_patterns: Sequence[str] = field(default_factory=tuple)
     credential: str = ""  # what authenticated it: "key:<id>", "task:<id>", "cert:<sha256>", ...
     connected_at_ms: int = 0
     remote_addr: str = ""

@@ -28,6 +28,7 @@ from aether_gateway.handlers.admin_policy import acl_subject
 from aether_gateway.hub import Hub
 from aether_gateway.router import topic_problem
 from aether_gateway.store.acl import ACLStore
+from aether_gateway.workspace_reach import topic_workspace
 from scitrera_aether_client.proto import aether_pb2
 
 log = logging.getLogger("aether_gateway.proxy")
@@ -98,6 +99,7 @@ class ProxyRelay:
         resolve_service: Callable[[str], str | None],
         prefixes: frozenset[str],
         workspace_access: Callable[[Caller], int] | None = None,
+        may_send_into: Callable[[Caller, str], bool] | None = None,
         tenant_id: str = "",
         max_inline_body: int = MAX_INLINE_BODY_BYTES,
         max_chain_depth: int = MAX_CHAIN_DEPTH,
@@ -107,6 +109,8 @@ class ProxyRelay:
         self.resolve_service = resolve_service
         self.prefixes = prefixes
         self.workspace_access = workspace_access or (lambda caller: 0)
+        # The workspace binding (workspace_reach); None leaves every workspace open.
+        self.may_send_into = may_send_into or (lambda caller, workspace: True)
         self.tenant_id = tenant_id
         self.max_inline_body = max_inline_body
         self.max_chain_depth = max_chain_depth
@@ -131,6 +135,12 @@ class ProxyRelay:
         refusal = self._refusal(req)
         if refusal is not None:
             return self._failed(caller, rid, target, *refusal)
+        # Before resolving the target, so a refusal says nothing about whether it is connected.
+        if topic_problem(target, self.prefixes) is None and not self.may_send_into(
+            caller, topic_workspace(target)
+        ):
+            message = f"not authorized to reach {target}"
+            return self._failed(caller, rid, target, Kind.ACL_DENIED, message)
         req.proxy_chain_depth += 1
         resolved = self._resolve(target)
         if isinstance(resolved, str):

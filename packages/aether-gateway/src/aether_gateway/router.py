@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from aether_gateway.context import Caller
 from aether_gateway.hub import Hub
+from aether_gateway.workspace_reach import topic_workspace
 from scitrera_aether_client.proto import aether_pb2
 
 Frames = list[aether_pb2.DownstreamMessage]
@@ -39,11 +40,14 @@ class Router:
         max_payload: int,
         prefixes: frozenset[str],
         on_offline: Callable[[Caller, str], None] | None = None,
+        may_send_into: Callable[[Caller, str], bool] | None = None,
     ) -> None:
         self.hub = hub
         self.max_payload = max_payload
         self.prefixes = prefixes
         self.on_offline = on_offline  # an ag::/tu:: target not connected (orchestrator trigger)
+        # The workspace binding: may this caller send to a topic of that workspace?
+        self.may_send_into = may_send_into
 
     def route(self, caller: Caller, msg: aether_pb2.SendMessage) -> Frames:
         target = msg.target_topic
@@ -72,7 +76,12 @@ class Router:
                     f"payload of {len(msg.payload)} bytes exceeds {self.max_payload}",
                 )
             ]
-        if prefix not in caller.principal.may_send_to:
+        # One refusal for the principal matrix and the workspace binding, decided before anything
+        # looks at the target's sessions, so it never tells whether the target exists.
+        if prefix not in caller.principal.may_send_to or (
+            self.may_send_into is not None
+            and not self.may_send_into(caller, topic_workspace(msg.target_topic))
+        ):
             return [
                 error(
                     "ERR_PERMISSION_DENIED", f"not authorized to send to topic {msg.target_topic}"

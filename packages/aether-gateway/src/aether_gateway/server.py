@@ -55,7 +55,11 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         self.services = services
         self.hub: Hub = services.hub
         self.router = Router(
-            self.hub, config.max_payload, config.prefixes, services.on_offline_target
+            self.hub,
+            config.max_payload,
+            config.prefixes,
+            services.on_offline_target,
+            services.may_send_into,
         )
         self.locks = LockTable(config.lock_history_max)
         self.started = time.time()
@@ -151,6 +155,7 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
             workspace=who.workspace,
             is_admin=admission.is_admin,
             token_scopes=admission.scopes,
+            workspace_patterns=admission.workspace_patterns,
             credential=admission.credential,
             connected_at_ms=int(time.time() * 1000),
             remote_addr=str(context.peer()),
@@ -255,6 +260,8 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         new = msg.new_workspace_id
         if not new or identity_problem(new):
             return [error("ERR_WORKSPACE_SWITCH_FAILED", f"invalid workspace {new!r}")]
+        if not self.services.may_enter(caller, new):
+            return [error("ERR_PERMISSION_DENIED", f"access denied: cannot switch to {new}")]
         if new == caller.workspace:
             return []
         session = self.hub.by_id[caller.session_id]

@@ -40,6 +40,7 @@ from aether_gateway.store.queue import MessageQueue
 from aether_gateway.store.tasks import TaskStore
 from aether_gateway.store.tokens import TokenStore
 from aether_gateway.store.workspaces import WorkspaceStore
+from aether_gateway.workspace_reach import may_reach
 from scitrera_aether_client.proto import aether_pb2
 
 Down = aether_pb2.DownstreamMessage
@@ -72,11 +73,21 @@ class Services:
             resolve_service=Router(self.hub, config.max_payload, config.prefixes).resolve_service,
             prefixes=config.prefixes,
             workspace_access=workspace_access(self.acl),
+            may_send_into=self.may_send_into,
         )
         # Dev mode runs without ACL enforcement on tasks and KV, like the reference without an ACL
-        # service; otherwise shared KV scopes and other workspaces' tasks need grants.
+        # service, and without workspace binding; otherwise shared KV scopes and other workspaces
+        # need grants.
         self._task_acl = None if config.dev_mode else self.acl
         self._no_startup: dict[str, float] = {}  # targets with no startup order possible, until
+
+    def may_send_into(self, caller: Caller, workspace: str) -> bool:
+        """The workspace binding for sends (READWRITE); `workspace` "" names none."""
+        return may_reach(caller, self._task_acl, workspace, AccessLevel.READWRITE)
+
+    def may_enter(self, caller: Caller, workspace: str) -> bool:
+        """The workspace binding for SwitchWorkspace: `connect` needs READ, as in the reference."""
+        return may_reach(caller, self._task_acl, workspace, AccessLevel.READ)
 
     def allowed(self, caller: Caller, area: str, level: int | None = None) -> bool:
         """The admin gate: dev mode, an admin-scoped key or an admin/* rule (admin_policy)."""

@@ -8,6 +8,7 @@ The ACL stage (kv_key/kv_scope rules) is not applied here.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 
@@ -15,11 +16,11 @@ from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from aether_gateway.context import Caller
 from aether_gateway.handlers.admin_input import ttl_problem
-from aether_gateway.handlers.admin_input import ttl_problem
 from aether_gateway.handlers.kv_acl import kv_refusal
 from aether_gateway.limits import ENTRY_OVERHEAD
 from aether_gateway.store.acl import ACLStore
 from aether_gateway.store.kv import KVStore
+from scitrera_aether_client._core.validation import identity_problem
 from scitrera_aether_client.proto import aether_pb2
 
 ERR_PERMISSION_DENIED = "ERR_PERMISSION_DENIED"
@@ -38,7 +39,7 @@ LIST_PAGE_BYTES = 3 << 20
 
 _Op = aether_pb2.KVOperation
 _VALUE_WRITES = frozenset({_Op.PUT, _Op.SET_NX, _Op.COMPARE_AND_SET})
-# Scopes stored under the caller's own `kv:agent:{impl}|{spec}` prefix.
+# Scopes stored in namespaces of the caller's own identity.
 _OWNED_SCOPES = frozenset(
     {_Op.GLOBAL_EXCLUSIVE, _Op.WORKSPACE_EXCLUSIVE, _Op.USER, _Op.USER_WORKSPACE}
 )
@@ -157,8 +158,23 @@ def _read_all(store: KVStore, namespace: str) -> dict[str, bytes]:
     return entries
 
 
+def kv_namespace(*parts: str) -> str:
+    """The storage namespace for a tuple of parts, as a JSON array.
+
+    JSON quotes and escapes every part, so two different tuples never give the same string,
+    whatever characters the parts hold (a `|`- or `:`-joined name aliased `p|q`+`r` with
+    `p`+`q|r`).
+    """
+    return json.dumps(parts, separators=(",", ":"))
+
+
 def _namespace(caller: Caller, scope: int, user_id: str, workspace: str) -> str:
-    """The storage namespace of `scope` for this caller (fact sheet §5 table)."""
+    """The storage namespace of `scope` for this caller (fact sheet §5 table, made collision-free).
+
+    Exclusive scopes belong to the caller's whole identity: principal type, workspace,
+    implementation and specifier, so same-named agents of two workspaces, or an agent and a task
+    of one name, never share one.
+    """
     workspace = workspace or caller.workspace
     name = _name(_Op.Scope, scope)
 
@@ -168,35 +184,43 @@ def _namespace(caller: Caller, scope: int, user_id: str, workspace: str) -> str:
         return value
 
     if scope == _Op.GLOBAL:
-        return "kv:global"
+        return kv_namespace("global")
     if scope in (_Op.SCOPE_UNSPECIFIED, _Op.WORKSPACE):
-        return f"kv:ws:{need(workspace, 'a workspace')}"
+        return kv_namespace("ws", need(workspace, "a workspace"))
     if scope == _Op.USER_SHARED:
-        return f"kv:user:{need(user_id, 'a user_id')}"
+        return kv_namespace("user", need(user_id, "a user_id"))
     if scope == _Op.USER_WORKSPACE_SHARED:
-        return f"kv:user:{need(user_id, 'a user_id')}:ws:{need(workspace, 'a workspace')}"
+        return kv_namespace("user-ws", need(user_id, "a user_id"), need(workspace, "a workspace"))
     if scope not in _OWNED_SCOPES:
         raise _Rejected(ERR_INVALID_ARGUMENT, f"unknown KV scope {name}")
-    implementation = need(caller.implementation, "a caller with an implementation")
-    owner = f"kv:agent:{implementation}|{need(caller.specifier, 'a caller with a specifier')}"
+    owner = (
+        "own",
+        caller.principal.key,
+        caller.fields.get("workspace", ""),
+        need(caller.implementation, "a caller with an implementation"),
+        need(caller.specifier, "a caller with a specifier"),
+    )
     if scope == _Op.GLOBAL_EXCLUSIVE:
-        return f"{owner}:global"
+        return kv_namespace(*owner, "global")
     if scope == _Op.WORKSPACE_EXCLUSIVE:
-        return f"{owner}:ws:{need(workspace, 'a workspace')}"
+        return kv_namespace(*owner, "ws", need(workspace, "a workspace"))
     if scope == _Op.USER:
-        return f"{owner}:user:{need(user_id, 'a user_id')}"
-    return f"{owner}:user:{need(user_id, 'a user_id')}:ws:{need(workspace, 'a workspace')}"
+        return kv_namespace(*owner, "user", need(user_id, "a user_id"))
+    return kv_namespace(
+        *owner, "user-ws", need(user_id, "a user_id"), need(workspace, "a workspace")
+    )
 
 
 def _validate(op: aether_pb2.KVOperation) -> None:
+    for what, value in (("workspace", op.workspace), ("user_id", op.user_id)):
+        if value and (problem := identity_problem(value)):
+            raise _Rejected(ERR_INVALID_ARGUMENT, f"KV {what} {problem}")
     if not op.key and op.op != _Op.LIST:
         raise _Rejected(ERR_INVALID_ARGUMENT, "KV key must not be empty")
     if len(op.key.encode()) > MAX_KEY_BYTES:
         raise _Rejected(ERR_INVALID_ARGUMENT, f"KV key exceeds {MAX_KEY_BYTES} bytes")
     if op.ttl < 0:
         raise _Rejected(ERR_INVALID_ARGUMENT, "KV ttl must not be negative")
-    if problem := ttl_problem("KV ttl", op.ttl):  # past int64 once in milliseconds
-        raise _Rejected(ERR_INVALID_ARGUMENT, problem)
     if problem := ttl_problem("KV ttl", op.ttl):  # past int64 once in milliseconds
         raise _Rejected(ERR_INVALID_ARGUMENT, problem)
     if op.delta_value < 0:

@@ -1,9 +1,11 @@
 """The KV ACL stage (sheet §5 "Who may use KV"), applied outside dev mode.
 
-Exclusive scopes (the caller's own `kv:agent:...` namespaces) are always allowed. For shared
-scopes an ACL rule on `kv_key/<key>` decides; if no rule matches, a rule on `kv_scope/<scope>`
-decides, and without one the fallback policy `{ptype}_kv_scope` (0 = deny unless an admin raised
-it). Reads (GET, LIST) need READ; everything else READWRITE.
+First the workspace binding: a scope that names a workspace (the op's, else the caller's) needs
+that workspace within the caller's reach (workspace_reach), whatever KV rules say. Then exclusive
+scopes (the caller's own namespaces) are always allowed. For shared scopes an ACL rule on
+`kv_key/<key>` decides; if no rule matches, a rule on `kv_scope/<scope>` decides, and without one
+the fallback policy `{ptype}_kv_scope` (0 = deny unless an admin raised it). Reads (GET, LIST)
+need READ; everything else READWRITE.
 """
 
 from __future__ import annotations
@@ -11,11 +13,22 @@ from __future__ import annotations
 from aether_gateway.context import Caller
 from aether_gateway.handlers.admin_policy import acl_subject
 from aether_gateway.store.acl import AccessLevel, ACLStore
+from aether_gateway.workspace_reach import may_reach
+from scitrera_aether_client._core.validation import identity_problem
 from scitrera_aether_client.proto import aether_pb2
 
 _Op = aether_pb2.KVOperation
 _READS = frozenset({_Op.GET, _Op.LIST, _Op.SET_CARD})
 _OWNED = frozenset({_Op.GLOBAL_EXCLUSIVE, _Op.WORKSPACE_EXCLUSIVE, _Op.USER, _Op.USER_WORKSPACE})
+_IN_A_WORKSPACE = frozenset(
+    {
+        _Op.SCOPE_UNSPECIFIED,
+        _Op.WORKSPACE,
+        _Op.USER_WORKSPACE_SHARED,
+        _Op.WORKSPACE_EXCLUSIVE,
+        _Op.USER_WORKSPACE,
+    }
+)
 SCOPE_NAMES = {
     _Op.SCOPE_UNSPECIFIED: "workspace",
     _Op.GLOBAL: "global",
@@ -27,9 +40,13 @@ SCOPE_NAMES = {
 
 def kv_refusal(acl: ACLStore, caller: Caller, op: aether_pb2.KVOperation) -> str | None:
     """Why `caller` may not run `op`, or None when it may."""
+    needed = AccessLevel.READ if op.op in _READS else AccessLevel.READWRITE
+    workspace = (op.workspace or caller.workspace) if op.scope in _IN_A_WORKSPACE else ""
+    if not may_reach(caller, acl, workspace, needed):
+        shown = workspace if identity_problem(workspace) is None else "(invalid name)"
+        return f"access denied: {caller.identity} may not use workspace {shown}"
     if op.scope in _OWNED:
         return None  # the owner's own namespace
-    needed = AccessLevel.READ if op.op in _READS else AccessLevel.READWRITE
     principal_type, principal_id = acl_subject(caller)
     access = acl.access(principal_type, principal_id, "kv_key", op.key)
     scope = SCOPE_NAMES.get(op.scope, "workspace")

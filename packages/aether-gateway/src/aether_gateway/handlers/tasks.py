@@ -28,6 +28,7 @@ from aether_gateway.store.tasks import (
     TaskStore,
 )
 from aether_gateway.store.tokens import TokenStore
+from aether_gateway.workspace_reach import may_reach, topic_workspace
 from scitrera_aether_client.proto import aether_pb2
 
 MAX_PAYLOAD_BYTES = 512 * 1024
@@ -140,11 +141,18 @@ def _create(
         tasks.insert(task)
         return task, "assigned"
     if req.assignment_mode == aether_pb2.TARGETED:
+        # The target's workspace is checked as well as the task's: a task of ws-a must not carry
+        # its payload to an agent of ws-b the caller may not reach.
+        target_workspace = topic_workspace(req.target_agent_id)
+        if not _may_use_workspace(caller, acl, target_workspace, AccessLevel.READWRITE):
+            raise _CreateError(
+                "ERR_PERMISSION_DENIED", f"access denied: cannot create tasks in {target_workspace}"
+            )
         return _create_targeted(tasks, agents, hub, task, req, startups)
     if not req.target_implementation:
         raise _CreateError("ERR_INVALID_ARGUMENT", "target_implementation is required for POOL")
     tasks.insert(task)
-    return _offer_to_pool(tasks, hub, task), "pending_pool"
+    return _offer_to_pool(tasks, hub, task, acl), "pending_pool"
 
 
 def _create_targeted(
@@ -190,16 +198,23 @@ def _create_targeted(
     return startup, "orchestration_triggered"
 
 
-def _offer_to_pool(tasks: TaskStore, hub: Hub, task: TaskRecord) -> TaskRecord:
+def _offer_to_pool(
+    tasks: TaskStore, hub: Hub, task: TaskRecord, acl: ACLStore | None
+) -> TaskRecord:
     """Claim a pending POOL task for a live worker, if one exists; returns the current task."""
     live = [
         s
         for s in hub.sessions()
         if s.principal.pool_worker and s.implementation == task.target_implementation
     ]
-    # Agents of the task's workspace first, then workspace-less services that consume pools.
+    # Agents of the task's workspace first, then workspace-less services that consume pools and
+    # may reach that workspace (a service bound to ws-a never sees ws-b's tasks).
     candidates = [s for s in live if s.workspace == task.workspace] or [
-        s for s in live if not s.workspace and s.fields.get("no_pool_consumer") != "true"
+        s
+        for s in live
+        if not s.workspace
+        and s.fields.get("no_pool_consumer") != "true"
+        and may_reach(s, acl, task.workspace, AccessLevel.READWRITE)
     ]
     if not candidates:
         return task
@@ -329,16 +344,16 @@ def _operate(
         )
     _publish_progress(hub, updated)
     if updated.status == PENDING:
-        updated = _redispatch(tasks, hub, updated)
+        updated = _redispatch(tasks, hub, updated, acl)
     return aether_pb2.TaskOperationResponse(
         success=True, message=f"task {status}", task=updated.to_info()
     )
 
 
-def _redispatch(tasks: TaskStore, hub: Hub, task: TaskRecord) -> TaskRecord:
+def _redispatch(tasks: TaskStore, hub: Hub, task: TaskRecord, acl: ACLStore | None) -> TaskRecord:
     """Offer a retried task again the way it was first offered."""
     if task.assignment_mode == aether_pb2.POOL:
-        return _offer_to_pool(tasks, hub, task)
+        return _offer_to_pool(tasks, hub, task, acl)
     online = hub.session_by_identity(task.target_topic)
     if online is None:
         return task  # stays queued until the target connects
@@ -359,13 +374,16 @@ def _may_manage(caller: Caller, acl: ACLStore | None, task: TaskRecord) -> bool:
     me = {caller.topic, caller.identity} - {""}
     if task.creator in me or task.assigned_to in me or caller.is_admin:
         return True
-    if acl is None:
+    if acl is None or not may_reach(caller, acl, task.workspace, AccessLevel.MANAGE):
         return False
     return acl.check(*acl_subject(caller), "workspace", task.workspace, AccessLevel.MANAGE)
 
 
 def _may_use_workspace(caller: Caller, acl: ACLStore | None, workspace: str, level: int) -> bool:
-    """The workspace ACL for task calls; the workflow engine and admins are not subject to it."""
+    """The workspace binding, then the workspace ACL for task calls (the workflow engine and
+    admins are not subject to the ACL)."""
+    if not may_reach(caller, acl, workspace, level):
+        return False
     if acl is None or caller.is_admin or caller.principal.key == "workflow_engine":
         return True
     return acl.check(*acl_subject(caller), "workspace", workspace, level)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
+import string
 import uuid
 
 from scitrera_aether_client.exceptions import InvalidArgumentError, InvalidPayloadTypeError
 from scitrera_aether_client.proto import aether_pb2
 
 MAX_IDENTITY_BYTES = 128
-_FORBIDDEN = frozenset("*> \x7f")
+# ASCII letters and digits plus `-`, `_`, `.`, `@` (user ids may be e-mail addresses) and `/`
+# (implementations named like images, "scitrera/echo-bot"). Nothing joins identity parts with
+# these. Anything else could act as a separator: `:` builds topics and lock keys (`ws-a` + `:x`
+# would equal `ws-a:` + `x`), `|` joined KV owners, and `*`, `?`, `[` are glob characters.
+IDENTITY_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_.@/")
 _MESSAGE_TYPES = frozenset(aether_pb2.MessageType.values())
 
 #: KV scope strings of the reference API and the proto values they stand for.
@@ -33,16 +38,17 @@ def identity_problem(value: str) -> str | None:
         return "is not valid UTF-8"
     if len(encoded) > MAX_IDENTITY_BYTES:
         return f"longer than {MAX_IDENTITY_BYTES} bytes"
-    if "::" in value:
-        return "contains the separator '::'"
     for ch in value:
-        if ch in _FORBIDDEN or ord(ch) < 0x20:
-            return f"contains the forbidden character {ch!r}"
+        if ch not in IDENTITY_CHARACTERS:
+            return (
+                f"contains the character {ch!r}; allowed are ASCII letters, digits, "
+                "'-', '_', '.', '@' and '/'"
+            )
     return None
 
 
 def check_identity_field(name: str, value: object, *, required: bool) -> str:
-    """An identity string: at most 128 bytes, no '*', '>', spaces, control characters or '::'."""
+    """An identity string: at most 128 ASCII letters, digits, '-', '_', '.', '@' and '/'."""
     if not isinstance(value, str):
         raise InvalidArgumentError(
             f"{name} must be a str, got {type(value).__name__}", argument=name
