@@ -330,6 +330,11 @@ async def test_another_agents_key_cannot_read_an_offline_victims_queue(
     _, victim_key = key_for(secure, "Agent", specifier_patterns=("victim",))
     _, mallory_key = key_for(secure, "Agent", specifier_patterns=("mallory",))
     _, sender_key = key_for(secure, "Agent", specifier_patterns=("sender",))
+    # The victim has been here before, so the gateway queues for it while it is away.
+    first = AsyncAgentClient("ws", "bot", "victim", credentials=Credentials.api_key(victim_key))
+    await opened(first, secure.target)
+    await first.close()
+    await released(secure, "ag::ws::bot::victim")
     sender = AsyncAgentClient("ws", "bot", "sender", credentials=Credentials.api_key(sender_key))
     await opened(sender, secure.target)
     await sender.send_message_to_agent("ws", "bot", "victim", b"for the victim only")
