@@ -37,6 +37,8 @@ from scitrera_aether_client import AsyncAgentClient
 from scitrera_aether_client.proto import aether_pb2
 
 T = TypeVar("T")
+# A failing example's repr can be large; the warning about it must not hide the failure.
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
 Up = aether_pb2.UpstreamMessage
 Down = aether_pb2.DownstreamMessage
 LIST = aether_pb2.CheckpointOperation.LIST

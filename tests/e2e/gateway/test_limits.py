@@ -15,16 +15,31 @@ import sys
 import textwrap
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import grpc
+import pytest
 
 from aether_gateway.config import GatewayConfig
 from aether_gateway.embedded import EmbeddedGateway
+from scitrera_aether_client import AsyncAgentClient, Credentials
 from scitrera_aether_client.proto import aether_pb2
 
-from ._support import WAIT, RawStream, Up, agent_init, eventually, open_raw
+from ._support import (
+    WAIT,
+    Inbox,
+    RawStream,
+    Up,
+    agent_init,
+    barrier,
+    errors,
+    eventually,
+    messages,
+    open_raw,
+)
 
 Raw = Callable[..., Awaitable[RawStream]]
+Opened = Callable[..., Awaitable[Any]]
 KV = aether_pb2.KVOperation
 
 # ------------------------------------------------------------------------------ keepalive
@@ -187,3 +202,132 @@ async def test_a_stored_snapshot_over_the_limit_is_trimmed_and_the_rest_stays_re
         get = KV(op=KV.GET, scope=KV.WORKSPACE_EXCLUSIVE, key=left_out, request_id="g")
         await stream.send(Up(kv_op=get))
         assert (await stream.read_arm("kv")).value == VALUE
+
+
+# ------------------------------------------------------------------------------ durable queues
+
+
+def _keyed(gw: EmbeddedGateway, spec: str) -> AsyncAgentClient:
+    _, key = gw.services.tokens.create("limits", "Agent", specifier_patterns=(spec,))
+    return AsyncAgentClient("ws", "bot", spec, credentials=Credentials.api_key(key))
+
+
+async def _sent(sender: AsyncAgentClient, failures: Inbox[Any], spec: str, payload: bytes) -> Any:
+    """Send to ag::ws::bot::<spec>; the ErrorResponse it drew, or None when it was accepted."""
+    before = len(failures.items)
+    await sender.send_message_to_agent("ws", "bot", spec, payload)
+    await barrier(sender)  # every answer to the send has arrived
+    return failures.items[before] if len(failures.items) > before else None
+
+
+async def test_offline_targets_that_cannot_exist_are_refused_and_nothing_is_stored(
+    tmp_path: Path, opened: Opened
+) -> None:
+    config = GatewayConfig(data_path=str(tmp_path / "gateway.sqlite3"))  # not dev mode
+    async with EmbeddedGateway(config) as gw:
+        sender = await opened(_keyed(gw, "sender"), gw.target)
+        failures = errors(sender)
+        for i in range(5):  # made-up agents: never connected, implementation not registered
+            refused = await _sent(sender, failures, f"ghost-{i}", b"x" * (MIB - 256))
+            assert refused is not None and refused.code == "ERR_TARGET_UNKNOWN"
+        assert gw.services.queue.depth() == 0
+        # An identity a key admits, one that connected before (its key since revoked) and a
+        # registered implementation get queued mail.
+        _keyed(gw, "keyholder")
+        assert await _sent(sender, failures, "keyholder", b"for a key's identity") is None
+        _, back_key = gw.services.tokens.create("back", "Agent", specifier_patterns=("back",))
+        back = AsyncAgentClient("ws", "bot", "back", credentials=Credentials.api_key(back_key))
+        await opened(back, gw.target)
+        await back.close()
+        await eventually(lambda: gw.services.hub.session_by_identity("ag::ws::bot::back") is None)
+        for record in gw.services.tokens.list_tokens()[0]:
+            if record.name == "back":
+                gw.services.tokens.revoke(record.id)
+        gw.services.agents.register(aether_pb2.AgentRegistrationInfo(implementation="bot"))
+        assert await _sent(sender, failures, "back", b"for back") is None
+        assert await _sent(sender, failures, "fresh", b"for a registered bot") is None
+        gw.services.agents.delete("bot")
+        assert (await _sent(sender, failures, "ghost-9", b"again")).code == "ERR_TARGET_UNKNOWN"
+        await sender.close()
+    async with EmbeddedGateway(config) as gw:  # what was refused never reached the disk
+        assert gw.services.queue.depth() == 3
+        back = _keyed(gw, "back")
+        inbox = messages(back)
+        await opened(back, gw.target)
+        assert (await inbox.wait_for()).payload == b"for back"
+
+
+@pytest.mark.parametrize(
+    ("config", "size"),
+    [
+        (GatewayConfig(dev_mode=True, queue_max_messages=5), 100),
+        (GatewayConfig(dev_mode=True, queue_max_bytes=5 * 1100), 1000),
+    ],
+    ids=["messages", "bytes"],
+)
+async def test_a_full_queue_refuses_the_sender_and_keeps_what_it_accepted(
+    opened: Opened, config: GatewayConfig, size: int
+) -> None:
+    async with EmbeddedGateway(config) as gw:
+        sender = await opened(AsyncAgentClient("ws", "bot", "sender"), gw.target)
+        failures = errors(sender)
+        verdicts = [
+            await _sent(sender, failures, "late", b"%05d" % i * (size // 5)) for i in range(8)
+        ]
+        accepted = [i for i, v in enumerate(verdicts) if v is None]
+        refused = [v for v in verdicts if v is not None]
+        assert accepted == [0, 1, 2, 3, 4] and len(refused) == 3
+        assert all(v.code == "ERR_QUEUE_FULL" and v.retryable and v.retry_after_ms for v in refused)
+        late = AsyncAgentClient("ws", "bot", "late")
+        inbox = messages(late)
+        await opened(late, gw.target)
+        await _sent(sender, failures, "late", b"marker")  # live now: after the five, in order
+        await inbox.wait_for(lambda m: m.payload == b"marker")
+        assert [m.payload for m in inbox.items] == [
+            *(b"%05d" % i * (size // 5) for i in range(5)),
+            b"marker",
+        ]
+        # Delivered frames leave the queue: the sender is accepted again (after retry_after_ms).
+        topic = "ag::ws::bot::late"
+        await eventually(lambda: gw.services.queue.depth(topic) == 0, "queue drained")
+        await late.close()
+        deadline = asyncio.get_running_loop().time() + WAIT
+        while (verdict := await _sent(sender, failures, "late", b"room again")) is not None:
+            assert verdict.code == "ERR_QUEUE_FULL"
+            assert asyncio.get_running_loop().time() < deadline, "queue never had room again"
+            await asyncio.sleep(verdict.retry_after_ms / 1000)
+
+
+async def test_queue_usage_is_counted_from_disk_after_a_restart(
+    tmp_path: Path, opened: Opened
+) -> None:
+    config = GatewayConfig(
+        dev_mode=True, data_path=str(tmp_path / "gateway.sqlite3"), queue_max_messages=3
+    )
+    async with EmbeddedGateway(config) as gw:
+        sender = await opened(AsyncAgentClient("ws", "bot", "sender"), gw.target)
+        failures = errors(sender)
+        for i in range(3):
+            assert await _sent(sender, failures, "away", b"m%d" % i) is None
+        await sender.close()
+    async with EmbeddedGateway(config) as gw:
+        sender = await opened(AsyncAgentClient("ws", "bot", "sender"), gw.target)
+        failures = errors(sender)
+        assert (await _sent(sender, failures, "away", b"m3")).code == "ERR_QUEUE_FULL"
+
+
+async def test_queued_messages_older_than_the_ttl_are_dropped(opened: Opened) -> None:
+    async with EmbeddedGateway(GatewayConfig(dev_mode=True, queue_ttl_s=0.4)) as gw:
+        sender = await opened(AsyncAgentClient("ws", "bot", "sender"), gw.target)
+        failures = errors(sender)
+        for i in range(3):
+            assert await _sent(sender, failures, "sleeper", b"stale %d" % i) is None
+        topic = "ag::ws::bot::sleeper"
+        assert gw.services.queue.depth(topic) == 3
+        await eventually(lambda: gw.services.queue.depth(topic) == 0, "expired frames deleted")
+        sleeper = AsyncAgentClient("ws", "bot", "sleeper")
+        inbox = messages(sleeper)
+        await opened(sleeper, gw.target)
+        await _sent(sender, failures, "sleeper", b"fresh")
+        assert (await inbox.wait_for()).payload == b"fresh"  # nothing stale came first
+        assert [m.payload for m in inbox.items] == [b"fresh"]

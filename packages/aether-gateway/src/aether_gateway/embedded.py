@@ -18,6 +18,7 @@ import grpc
 
 from aether_gateway.config import GatewayConfig
 from aether_gateway.limits import keepalive_options
+from aether_gateway.limits import keepalive_options
 from aether_gateway.server import Gateway
 from aether_gateway.services import Services
 from aether_gateway.store.db import Database
@@ -49,6 +50,7 @@ class EmbeddedGateway:
         self.gateway: Gateway | None = None
         self._server: grpc.aio.Server | None = None
         self._credential_watch: asyncio.Task[None] | None = None
+        self._queue_sweep: asyncio.Task[None] | None = None  # expires stored frames (TTL)
 
     @property
     def target(self) -> str:
@@ -84,6 +86,7 @@ class EmbeddedGateway:
         self._credential_watch = asyncio.create_task(
             self.gateway.services.revocations.watch(self.config.credential_check_s)
         )
+        self._queue_sweep = asyncio.create_task(self.gateway.services.queue_limits.sweep_forever())
         return self
 
     async def stop(self, grace: float = 1.0) -> None:
@@ -94,6 +97,9 @@ class EmbeddedGateway:
         if self._credential_watch is not None:
             self._credential_watch.cancel()
             self._credential_watch = None
+        if self._queue_sweep is not None:
+            self._queue_sweep.cancel()
+            self._queue_sweep = None
         await self.gateway.shutdown()
         await self._server.stop(grace)
         self._server = None

@@ -10,7 +10,8 @@ from aether_gateway.hub import Hub
 from aether_gateway.workspace_reach import topic_workspace
 from scitrera_aether_client.proto import aether_pb2
 
-Frames = list[aether_pb2.DownstreamMessage]
+Frame = aether_pb2.DownstreamMessage
+Frames = list[Frame]
 MAX_TOPIC = 256
 
 
@@ -41,6 +42,7 @@ class Router:
         prefixes: frozenset[str],
         on_offline: Callable[[Caller, str], None] | None = None,
         may_send_into: Callable[[Caller, str], bool] | None = None,
+        refuse_queueing: Callable[[str, int], Frame | None] | None = None,
     ) -> None:
         self.hub = hub
         self.max_payload = max_payload
@@ -48,6 +50,8 @@ class Router:
         self.on_offline = on_offline  # an ag::/tu:: target not connected (orchestrator trigger)
         # The workspace binding: may this caller send to a topic of that workspace?
         self.may_send_into = may_send_into
+        # Durable queue limits (queue_limits.py): an ErrorResponse when the frame may not be stored.
+        self.refuse_queueing = refuse_queueing
 
     def route(self, caller: Caller, msg: aether_pb2.SendMessage) -> Frames:
         target = msg.target_topic
@@ -92,7 +96,12 @@ class Router:
         incoming = aether_pb2.IncomingMessage(
             source_topic=caller.topic, payload=msg.payload, message_type=msg.message_type
         )
-        self.hub.publish(target, aether_pb2.DownstreamMessage(msg=incoming))
+        frame = aether_pb2.DownstreamMessage(msg=incoming)
+        if self.refuse_queueing is not None and (
+            refused := self.refuse_queueing(target, frame.ByteSize())
+        ):
+            return [refused]
+        self.hub.publish(target, frame)
         if (
             self.on_offline is not None
             and prefix in ("ag", "tu")

@@ -27,6 +27,7 @@ from scitrera_aether_client.proto import aether_pb2, aether_pb2_grpc
 log = logging.getLogger("aether_gateway")
 logsafe.install()  # client text reaches this log: one clipped line per record
 logsafe.install()  # client text reaches this log: one clipped line per record
+logsafe.install()  # client text reaches this log: one clipped line per record
 Down = aether_pb2.DownstreamMessage
 UNDECODABLE = "frame is not a valid aether.v1.UpstreamMessage"
 Handler = Callable[[Caller, Any], list[Down]]
@@ -60,6 +61,7 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
             config.prefixes,
             services.on_offline_target,
             services.may_send_into,
+            services.queue_limits.refusal,
         )
         self.locks = LockTable(config.lock_history_max)
         self.started = time.time()

@@ -28,7 +28,9 @@ from aether_gateway.handlers.workflow import WorkflowRelay
 from aether_gateway.handlers.workspaces import handle_workspace_op
 from aether_gateway.hub import Hub
 from aether_gateway.limits import trim_snapshot
+from aether_gateway.limits import trim_snapshot
 from aether_gateway.proxy import ProxyRelay, workspace_access
+from aether_gateway.queue_limits import QueueLimits
 from aether_gateway.revocation import Revocations
 from aether_gateway.router import Router
 from aether_gateway.store.acl import AccessLevel, ACLStore
@@ -62,6 +64,9 @@ class Services:
         self.acl = ACLStore(db)
         self.workspaces = WorkspaceStore(db)
         self.agents = AgentStore(db)
+        self.queue_limits = QueueLimits(
+            config, db, self.hub, self.agents, self.tokens, config.principals
+        )
         self.tasks = TaskStore(db)
         self.workflow = WorkflowRelay(self.hub)
         self.startups = StartupOrders(
@@ -159,6 +164,7 @@ class Services:
         """Frames that follow the ConnectionAck, in the reference order: the ConfigSnapshot (agents
         and tasks), then task assignments waiting for this agent or orchestrator."""
         frames: list[Down] = []
+        self.queue_limits.seen(caller)  # its topic may now queue messages while it is away
         key = caller.principal.key
         if key in ("agent", "task"):
             ws_kv, global_kv = trim_snapshot(  # never past the budget: the connect must work
@@ -184,6 +190,7 @@ class Services:
         return frames
 
     def on_disconnect(self, caller: Caller) -> None:
+        self.queue_limits.seen(caller)
         if caller.principal.key == "orchestrator":
             self.agents.orchestrators.remove(caller.session_id)
         self.workflow.forget(caller.session_id)
