@@ -19,6 +19,7 @@ from typing import Any
 
 import grpc
 import pytest
+from gateway_process import GatewayProcess
 
 from aether_gateway.config import GatewayConfig
 from aether_gateway.embedded import EmbeddedGateway
@@ -331,3 +332,14 @@ async def test_queued_messages_older_than_the_ttl_are_dropped(opened: Opened) ->
         await _sent(sender, failures, "sleeper", b"fresh")
         assert (await inbox.wait_for()).payload == b"fresh"  # nothing stale came first
         assert [m.payload for m in inbox.items] == [b"fresh"]
+
+
+async def test_serve_flags_set_the_limits(tmp_path: Path, opened: Opened) -> None:
+    proc = GatewayProcess(tmp_path / "data", extra=["--queue-max-messages", "2"]).start()
+    try:
+        sender = await opened(AsyncAgentClient("ws", "bot", "sender"), proc.target)
+        failures = errors(sender)
+        verdicts = [await _sent(sender, failures, "away", b"m%d" % i) for i in range(3)]
+        assert verdicts[:2] == [None, None] and verdicts[2].code == "ERR_QUEUE_FULL"
+    finally:
+        proc.stop()

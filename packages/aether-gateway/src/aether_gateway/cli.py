@@ -13,6 +13,7 @@ from pathlib import Path
 from aether_gateway import admin_cli
 from aether_gateway.config import GatewayConfig
 from aether_gateway.embedded import EmbeddedGateway
+from aether_gateway.limits import add_limit_flags, with_limits
 from scitrera_aether_client._core.tls import server_credentials
 
 DB_NAME = "gateway.sqlite3"
@@ -30,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-key", type=Path)
     serve.add_argument("--tls-client-ca", type=Path, help="require client certificates (mTLS)")
     serve.add_argument("--max-payload", type=int, default=1 << 20, help="SendMessage cap, bytes")
+    add_limit_flags(serve)  # queues, snapshot, lock history, keepalive (docs/gateway.md "Limits")
     serve.add_argument("--log-level", default="INFO")
     admin_cli.add_commands(sub)
     return parser
@@ -52,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     data = args.data_dir if args.data_dir == ":memory:" else str(Path(args.data_dir) / DB_NAME)
     config = GatewayConfig(dev_mode=args.dev, data_path=data, max_payload=args.max_payload)
+    config = with_limits(config, args)
     creds = None
     if args.tls_cert:
         ca = args.tls_client_ca.read_bytes() if args.tls_client_ca else None

@@ -8,6 +8,8 @@ connect fail.
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import logging
 from collections.abc import Mapping
 
@@ -71,3 +73,29 @@ def trim_snapshot(
             dropped,
         )
     return kept
+
+
+# `aether-gateway serve` flags for the limits: (flag, GatewayConfig field, type, what it bounds).
+_FLAGS: tuple[tuple[str, str, type, str], ...] = (
+    ("--queue-max-messages", "queue_max_messages", int, "messages stored per offline identity"),
+    ("--queue-max-bytes", "queue_max_bytes", int, "bytes stored per offline identity"),
+    ("--queue-max-total-bytes", "queue_max_total_bytes", int, "bytes stored in all queues"),
+    ("--queue-ttl", "queue_ttl_s", float, "seconds a stored message waits before it is dropped"),
+    ("--snapshot-max-bytes", "snapshot_max_bytes", int, "ConfigSnapshot exclusive KV bytes"),
+    ("--lock-history-max", "lock_history_max", int, "ended sessions remembered for resume"),
+    ("--keepalive-time", "keepalive_time_s", float, "seconds of silence before a PING"),
+    ("--keepalive-timeout", "keepalive_timeout_s", float, "seconds to wait for the PING ack"),
+)
+
+
+def add_limit_flags(parser: argparse.ArgumentParser) -> None:
+    defaults = GatewayConfig()
+    for flag, name, kind, what in _FLAGS:
+        default = getattr(defaults, name)
+        parser.add_argument(flag, type=kind, dest=name, help=f"{what} (default {default})")
+
+
+def with_limits(config: GatewayConfig, args: argparse.Namespace) -> GatewayConfig:
+    """`config` with every limit flag that was given."""
+    given = {name: v for _, name, _, _ in _FLAGS if (v := getattr(args, name, None)) is not None}
+    return dataclasses.replace(config, **given)
