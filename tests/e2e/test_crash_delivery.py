@@ -1,15 +1,17 @@
 """kill -9 the gateway while 1,000 messages flow; restart it on the same port and data; count.
 
-aether.v1 has no send acknowledgement; the SDK resends what it wrote in the last 0.25 s before a
-stream died and the gateway keeps a sent frame stored for 0.25 s before deleting it, so the frames
-in flight at the crash come back as duplicates instead of being lost (docs/sdk.md, "Reconnection
-and delivery"; docs/gateway.md, "Durability").
+Run in both delivery modes (docs/sdk.md, "Delivery guarantees"):
 
-Reports delivered / duplicated / lost. Asserted:
-- nothing is lost: every one of the 1,000 messages reaches the receiver at least once;
-- the settle delay, checked without depending on what happened to be in flight: every frame the
-  killed gateway had committed and that was sent less than 0.25 s before the kill is still in its
-  database (it cannot have settled yet).
+- acknowledged (the delivery extension, our SDK on our gateway): the sender resends every send the
+  gateway had not confirmed, the gateway keeps each message until the receiver acknowledged it,
+  and the receiver drops duplicates by message id. Asserted: nothing lost, and the application
+  sees every message exactly once.
+- best effort (extension off, as against the Go gateway): the SDK resends what it wrote in the
+  last 0.25 s before a stream died and the gateway keeps a sent frame stored for 0.25 s before
+  deleting it, so frames in flight at the crash come back as duplicates instead of being lost.
+  Asserted: nothing lost here, and the settle delay, checked without depending on what happened
+  to be in flight: every frame the killed gateway had committed and that was sent less than
+  0.25 s before the kill is still in its database (it cannot have settled yet).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from gateway_process import GatewayProcess
 
 from scitrera_aether_client import AsyncAgentClient
@@ -31,10 +34,12 @@ TOTAL, KILL_AT, RESTART_AT = 1000, 400, 700
 SETTLE_S = 0.25
 
 
-def _client(name: str) -> AsyncAgentClient:
-    return AsyncAgentClient(
+def _client(name: str, mode: str) -> AsyncAgentClient:
+    client = AsyncAgentClient(
         "crash", "bot", name, max_retries=0, initial_backoff=0.05, max_backoff=0.3
     )
+    client.acknowledged_delivery = mode == "acknowledged"
+    return client
 
 
 def _persisted_for(db: Path, topic: str) -> set[int]:
@@ -47,9 +52,10 @@ def _persisted_for(db: Path, topic: str) -> set[int]:
     return {int(aether_pb2.DownstreamMessage.FromString(r[0]).msg.payload) for r in rows}
 
 
-async def test_kill_9_during_a_1000_message_stream(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["acknowledged", "best-effort"])
+async def test_kill_9_during_a_1000_message_stream(tmp_path: Path, mode: str) -> None:
     gateway = GatewayProcess(tmp_path / "data").start()
-    sender, receiver = _client("tx"), _client("rx")
+    sender, receiver = _client("tx", mode), _client("rx", mode)
     received: list[int] = []
     receiver.on_message = lambda m: received.append(int(m.payload))
     sent_at: list[float] = []  # monotonic time each send was called: the earliest it can leave
@@ -59,6 +65,7 @@ async def test_kill_9_during_a_1000_message_stream(tmp_path: Path) -> None:
     try:
         await sender.connect(gateway.target)
         await receiver.connect(gateway.target)
+        assert sender.delivery_mode == receiver.delivery_mode == mode
         for i in range(TOTAL):
             if i == KILL_AT:
                 gateway.kill9()
@@ -95,7 +102,7 @@ async def test_kill_9_during_a_1000_message_stream(tmp_path: Path) -> None:
     committed_upto = max(received_at_kill | persisted, default=-1)
     unsettled = {i for i in range(committed_upto + 1) if sent_at[i] > killed_at - SETTLE_S}
     print(
-        f"\ncrash test: sent={TOTAL} delivered={delivered} duplicated={duplicated} "
+        f"\ncrash test ({mode}): sent={TOTAL} delivered={delivered} duplicated={duplicated} "
         f"lost={len(lost)} {lost[:20]} persisted-at-crash={len(persisted)} "
         f"committed-within-{SETTLE_S}s-of-kill={len(unsettled)}"
     )
@@ -104,6 +111,9 @@ async def test_kill_9_during_a_1000_message_stream(tmp_path: Path) -> None:
         f"persisted={i in persisted}, received-before-kill={i in received_at_kill})"
         for i in lost[:10]
     )
+    if mode == "acknowledged":
+        assert duplicated == 0, f"the application saw {duplicated} duplicates"
+        return
     forgotten = sorted(unsettled - persisted)
     assert not forgotten, (
         f"the gateway deleted {len(forgotten)} committed frames sent less than {SETTLE_S}s "

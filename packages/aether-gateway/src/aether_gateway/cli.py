@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-client-ca", type=Path, help="require client certificates (mTLS)")
     serve.add_argument("--max-payload", type=int, default=1 << 20, help="SendMessage cap, bytes")
     add_limit_flags(serve)  # queues, snapshot, lock history, keepalive (docs/gateway.md "Limits")
+    serve.add_argument(
+        "--no-delivery-extension",
+        action="store_true",
+        help="do not offer acknowledged delivery: every client runs best effort",
+    )
     serve.add_argument("--log-level", default="INFO")
     admin_cli.add_commands(sub)
     return parser
@@ -53,7 +58,12 @@ def main(argv: list[str] | None = None) -> int:
         print("aether-gateway: --tls-client-ca needs --tls-cert and --tls-key", file=sys.stderr)
         return 2
     data = args.data_dir if args.data_dir == ":memory:" else str(Path(args.data_dir) / DB_NAME)
-    config = GatewayConfig(dev_mode=args.dev, data_path=data, max_payload=args.max_payload)
+    config = GatewayConfig(
+        dev_mode=args.dev,
+        data_path=data,
+        max_payload=args.max_payload,
+        delivery_extension=not args.no_delivery_extension,
+    )
     config = with_limits(config, args)
     creds = None
     if args.tls_cert:

@@ -25,6 +25,10 @@ from scitrera_aether_client.proto import aether_pb2
 
 #: Messages sent to one session and not yet acknowledged, at most.
 PREFETCH = 4096
+#: Confirmations wait this long to share one SendConfirm (or until CONFIRM_BATCH are pending), so
+#: a burst costs one frame per few ms instead of one per message.
+CONFIRM_DELAY_S = 0.005
+CONFIRM_BATCH = 1024
 Down = aether_pb2.DownstreamMessage
 
 
@@ -85,9 +89,11 @@ class DeliveryState:
         self._schedule()
 
     def _schedule(self) -> None:
-        if not self._flush_scheduled:
+        if len(self.committed) + len(self.refused) >= CONFIRM_BATCH:
+            self.flush()
+        elif not self._flush_scheduled:
             self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self.flush)
+            asyncio.get_running_loop().call_later(CONFIRM_DELAY_S, self.flush)
 
     def flush(self) -> None:
         """One SendConfirm for everything settled since the last one."""

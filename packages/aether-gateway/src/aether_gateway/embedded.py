@@ -18,7 +18,6 @@ import grpc
 
 from aether_gateway.config import GatewayConfig
 from aether_gateway.limits import keepalive_options
-from aether_gateway.limits import keepalive_options
 from aether_gateway.server import Gateway
 from aether_gateway.services import Services
 from aether_gateway.store.db import Database

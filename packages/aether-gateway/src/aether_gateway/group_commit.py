@@ -26,6 +26,11 @@ from aether_gateway.store.queue import MessageQueue
 
 log = logging.getLogger("aether_gateway")
 SETTLE_S = 0.25
+# Acknowledged rows and handed marks are written lazily, in one commit every LAZY_S (and at
+# replay and close). An acknowledged row that a crash brings back is redelivered (and dropped as
+# a duplicate by the receiving SDK), so deleting it late is safe; it keeps this work out of the
+# commits that new messages wait for.
+LAZY_S = 0.05
 
 
 @dataclass(eq=False)
@@ -49,6 +54,7 @@ class GroupCommit:
         self._deletes: list[int] = []
         self._handed: dict[str, int] = {}
         self._after: list[Callable[[], None]] = []
+        self._lazy: asyncio.TimerHandle | None = None
 
     def append(self, topic: str, frame: bytes) -> tuple[Batch, int]:
         """Queue a durable write; returns the batch to wait on and the index of this row in it."""
@@ -62,15 +68,21 @@ class GroupCommit:
         self._schedule()
 
     def delete(self, seq: int) -> None:
-        """An acknowledged row: delete it with the next commit."""
+        """An acknowledged row: delete it with the next commit (at most LAZY_S from now)."""
         self._deletes.append(seq)
-        self._schedule()
+        self._schedule_lazy()
 
     def handed(self, topic: str, seq: int) -> None:
-        """Row `seq` of `topic` went to an acknowledging session: a replay of it is a redelivery."""
+        """Row `seq` of `topic` went to an acknowledging session: a replay of it is a redelivery.
+
+        Replays flush first, so a mark not yet written still counts for this process."""
         if seq > self._handed.get(topic, 0):
             self._handed[topic] = seq
-            self._schedule()
+            self._schedule_lazy()
+
+    def _schedule_lazy(self) -> None:
+        if self._lazy is None:
+            self._lazy = asyncio.get_running_loop().call_later(LAZY_S, self.flush)
 
     def sent(self, topic: str, seq: int) -> None:
         """A stored frame left for its session; delete it once it settled."""
@@ -101,14 +113,29 @@ class GroupCommit:
     def _schedule(self) -> None:
         if not self._scheduled:
             self._scheduled = True
-            asyncio.get_running_loop().call_soon(self.flush)
+            asyncio.get_running_loop().call_soon(self._flush_soon)
+
+    def _flush_soon(self) -> None:
+        """The per-tick commit: new rows (and settled ones); lazy work waits for its timer."""
+        self._scheduled = False
+        self._commit(lazy=False)
 
     def flush(self) -> None:
+        """Commit everything pending, lazy work included (replays and close need it all)."""
         self._scheduled = False
-        inserts, acks, batch = self._inserts, self._acks, self._batch
-        deletes, handed, after = self._deletes, self._handed, self._after
-        self._inserts, self._acks, self._batch = [], {}, Batch()
-        self._deletes, self._handed, self._after = [], {}, []
+        if self._lazy is not None:
+            self._lazy.cancel()
+            self._lazy = None
+        self._commit(lazy=True)
+
+    def _commit(self, lazy: bool) -> None:
+        inserts, acks, batch, after = self._inserts, self._acks, self._batch, self._after
+        self._inserts, self._acks, self._batch, self._after = [], {}, Batch(), []
+        deletes: list[int] = []
+        handed: dict[str, int] = {}
+        if lazy:
+            deletes, handed = self._deletes, self._handed
+            self._deletes, self._handed = [], {}
         if inserts or acks or deletes or handed:
             try:
                 batch.seqs = self.queue.commit(inserts, acks, deletes, handed)
@@ -120,6 +147,9 @@ class GroupCommit:
             callback()
 
     def close(self) -> None:
+        if self._lazy is not None:
+            self._lazy.cancel()
+            self._lazy = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

@@ -94,7 +94,10 @@ class Router:
         if msg.message_type == aether_pb2.METRIC and (bad := metric_problem(msg.payload)):
             return [error(bad[0], bad[1])]
         incoming = aether_pb2.IncomingMessage(
-            source_topic=caller.topic, payload=msg.payload, message_type=msg.message_type
+            source_topic=caller.topic,
+            payload=msg.payload,
+            message_type=msg.message_type,
+            message_id=msg.message_id,  # delivery extension; stripped for sessions without it
         )
         frame = aether_pb2.DownstreamMessage(msg=incoming)
         if self.refuse_queueing is not None and (

@@ -16,6 +16,13 @@ from aether_gateway import logsafe
 from aether_gateway.auth import Refused, admit, peer_certificate, settle
 from aether_gateway.config import GatewayConfig
 from aether_gateway.context import Caller
+from aether_gateway.delivery import (
+    PREFETCH,
+    DeliveryState,
+    Negotiation,
+    negotiate,
+    supported_extensions,
+)
 from aether_gateway.hub import Hub, end
 from aether_gateway.identity import IdentityError, resolve
 from aether_gateway.locks import DuplicateIdentity, LockTable, ResumeRefused
@@ -26,10 +33,10 @@ from scitrera_aether_client.proto import aether_pb2, aether_pb2_grpc
 
 log = logging.getLogger("aether_gateway")
 logsafe.install()  # client text reaches this log: one clipped line per record
-logsafe.install()  # client text reaches this log: one clipped line per record
-logsafe.install()  # client text reaches this log: one clipped line per record
 Down = aether_pb2.DownstreamMessage
 UNDECODABLE = "frame is not a valid aether.v1.UpstreamMessage"
+MAX_ACK_TAGS = 8192  # delivery tags read from one DeliveryAck; the SDK sends at most 1024
+MAX_MESSAGE_ID = 128  # characters; the SDK's ids are about 30
 Handler = Callable[[Caller, Any], list[Down]]
 
 
@@ -101,7 +108,19 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
                     break  # durable frames not yet sent stay stored for the next connection
                 if item.batch is not None and not item.batch.committed.is_set():
                     await item.batch.committed.wait()  # written ahead before it leaves
-                yield item.frame
+                state = session.delivery
+                if state is not None and item.topic and item.frame.HasField("msg"):
+                    # Acknowledged delivery: the row stays stored until the client acks its tag.
+                    if len(state.inflight) >= PREFETCH:
+                        await state.wait_for_room(session.ended)
+                        if session.end_status is not None:
+                            break
+                    seq = item.stored_seq()
+                    state.inflight[seq] = item.topic
+                    commit.handed(item.topic, seq)
+                    yield state.tagged(item.frame, seq, item.redelivered, item.batch is not None)
+                    continue
+                yield _without_extensions(item.frame) if state is None else item.frame
                 if item.topic:
                     commit.sent(item.topic, item.stored_seq())
         finally:
@@ -164,9 +183,12 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
             profiles=tuple(init.orchestrator.supported_profiles),
         )
         session = Session(caller)
+        negotiation = negotiate(init, self.config.delivery_extension)
+        if negotiation.acknowledged:
+            session.delivery = DeliveryState(push=lambda frame: session.push(Outgoing(frame)))
         self.hub.register(session)
         try:
-            self._welcome(session, who.pooled, who.fields, lock)
+            self._welcome(session, who.pooled, who.fields, lock, negotiation)
         except BaseException:
             self._leave(session)
             raise
@@ -174,7 +196,12 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         return session
 
     def _welcome(
-        self, session: Session, pooled: bool, fields: dict[str, str] | Any, lock: Any
+        self,
+        session: Session,
+        pooled: bool,
+        fields: dict[str, str] | Any,
+        lock: Any,
+        negotiation: Negotiation,
     ) -> None:
         """Ack first, then the snapshot and queued assignments, then replay of stored messages."""
         caller = session.caller
@@ -185,8 +212,18 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
             server_version=self.config.server_version,
             initial_connection_unix_ms=lock.initial_connection_unix_ms,
             reconnection_count=lock.reconnection_count,
+            negotiated_extensions=negotiation.results,
+            server_supported_extensions=supported_extensions(self.config.delivery_extension),
         )
         session.push(Outgoing(Down(connection_ack=ack)))
+        if negotiation.required_unsupported:
+            missing = ", ".join(negotiation.required_unsupported)
+            end(
+                session,
+                grpc.StatusCode.FAILED_PRECONDITION.value[0],
+                logsafe.clip(f"ERR_EXTENSION_UNSUPPORTED: {missing}"),
+            )
+            return
         for frame in self.services.on_connect(caller):  # ConfigSnapshot, queued task assignments
             session.push(Outgoing(frame))
         for topic in self._topics(caller, pooled):
@@ -224,11 +261,31 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
                         "InitConnection already sent",
                     )
                     return
-                if not bucket.take():
-                    session.push(Outgoing(_rate_limited(frame, arm)))
+                state = session.delivery
+                if arm == "delivery_ack" and state is not None:
+                    # Not rate limited: acks are batched by the client and bounded by PREFETCH.
+                    tags = list(frame.delivery_ack.delivery_tags[:MAX_ACK_TAGS])
+                    for seq in state.acknowledge(tags):
+                        self.hub.commit.delete(seq)
                     continue
-                for out in self._handle(caller, frame, arm):
+                message_id = frame.send.message_id if arm == "send" and state else ""
+                if not bucket.take():
+                    out = _rate_limited(frame, arm)
                     session.push(Outgoing(out))
+                    if message_id and state is not None:
+                        state.refuse(message_id, out.error.code, out.error.message)
+                    continue
+                if len(message_id) > MAX_MESSAGE_ID:
+                    out = error("ERR_INVALID_ARGUMENT", f"message_id over {MAX_MESSAGE_ID} chars")
+                    session.push(Outgoing(out))
+                    assert state is not None
+                    state.refuse(message_id[:MAX_MESSAGE_ID], out.error.code, out.error.message)
+                    continue
+                outs = self._handle(caller, frame, arm)
+                for out in outs:
+                    session.push(Outgoing(out))
+                if message_id and state is not None:
+                    self._settle_send(state, message_id, outs)
         except (grpc.RpcError, asyncio.CancelledError):
             pass
         except DecodeError:
@@ -238,6 +295,14 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         except Exception:
             log.exception("reader of %s failed", caller.identity)
         end(session, 0, "")
+
+    def _settle_send(self, state: DeliveryState, message_id: str, outs: list[Down]) -> None:
+        """Confirm a routed send once its rows are committed; refuse one the router refused."""
+        for out in outs:
+            if out.HasField("error"):
+                state.refuse(message_id, out.error.code, out.error.message)
+                return
+        self.hub.commit.after_commit(lambda: state.confirm(message_id))
 
     def _handle(
         self, caller: Caller, frame: aether_pb2.UpstreamMessage, arm: str | None
@@ -289,6 +354,16 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
             session.push(Outgoing(Down(signal=signal)))
             end(session, grpc.StatusCode.UNAVAILABLE.value[0], "server shutting down")
         await asyncio.sleep(0.05)
+
+
+def _without_extensions(frame: Down) -> Down:
+    """A peer that did not negotiate the delivery extension never sees its fields."""
+    if not frame.HasField("msg") or not frame.msg.message_id:
+        return frame
+    out = Down()
+    out.CopyFrom(frame)
+    out.msg.ClearField("message_id")
+    return out
 
 
 def _rate_limited(frame: aether_pb2.UpstreamMessage, arm: str | None) -> Down:

@@ -191,6 +191,7 @@ class Connection:
             return
         self._closing = True
         call, writer = self._call, self._writer
+        self._acks.flush()  # what the callbacks finished goes out with the rest
         if call is not None and writer is not None and self.is_connected:
             # Everything queued before close() goes out: the writer drains and returns, we
             # half-close, and the gateway ends the stream once it has read every frame.
@@ -428,6 +429,12 @@ class Connection:
                         # The stream died under us: keep what was not written for the next one.
                         self.outbox.requeue_front(frames[i:])
                         return
+                    except asyncio.CancelledError:
+                        # Cancelled by the reader that saw the stream end, maybe mid-write: this
+                        # frame and the rest go out again on the next stream (a repeat is
+                        # dropped by id with the delivery extension, at-least-once without).
+                        self.outbox.requeue_front(frames[i:])
+                        raise
                     self._written += 1
                     if not is_send:
                         continue

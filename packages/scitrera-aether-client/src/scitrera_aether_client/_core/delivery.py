@@ -23,6 +23,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
+from scitrera_aether_client.exceptions import ConnectionClosedError
 from scitrera_aether_client.proto import aether_pb2
 
 DELIVERY_URI = "urn:scitrera-aether-sdk:delivery"
@@ -32,7 +33,10 @@ BEST_EFFORT = "best-effort"
 #: The duplicate filter remembers ids for this long, and at most this many.
 SEEN_WINDOW_S = 600.0
 SEEN_WINDOW_IDS = 200_000
-#: A DeliveryAck carries at most this many tags; more wait for the next one (same tick).
+#: Acks wait this long to be batched into one DeliveryAck (or until ACK_BATCH are pending): a
+#: frame per message would double the frames the gateway handles, and a few ms of delay only
+#: postpones a deletion, never a delivery.
+ACK_DELAY_S = 0.005
 ACK_BATCH = 1024
 
 
@@ -132,7 +136,7 @@ class Unconfirmed:
 
 
 class AckBatcher:
-    """Collects delivery tags from any thread; sends them as one DeliveryAck per loop tick.
+    """Collects delivery tags from any thread; sends them as one DeliveryAck per ACK_DELAY_S.
 
     A tag is the gateway's id of the stored message, the same on every session of the identity,
     so tags collected before a reconnect are still worth sending after it.
@@ -152,18 +156,25 @@ class AckBatcher:
         """Thread-safe; wakes the loop at most once per batch."""
         with self._lock:
             self._tags.append(tag)
-            if self._scheduled or self._loop is None:
+            full = len(self._tags) >= ACK_BATCH
+            if (self._scheduled and not full) or self._loop is None:
                 return
             self._scheduled = True
-        self._loop.call_soon_threadsafe(self.flush)
+        if full:
+            self._loop.call_soon_threadsafe(self.flush)
+        else:
+            self._loop.call_soon_threadsafe(self._loop.call_later, ACK_DELAY_S, self.flush)
 
     def flush(self) -> None:
         with self._lock:
             tags, self._tags = self._tags, []
             self._scheduled = False
-        for start in range(0, len(tags), ACK_BATCH):
-            ack = aether_pb2.DeliveryAck(delivery_tags=tags[start : start + ACK_BATCH])
-            self._send(aether_pb2.UpstreamMessage(delivery_ack=ack))
+        try:
+            for start in range(0, len(tags), ACK_BATCH):
+                ack = aether_pb2.DeliveryAck(delivery_tags=tags[start : start + ACK_BATCH])
+                self._send(aether_pb2.UpstreamMessage(delivery_ack=ack))
+        except ConnectionClosedError:
+            pass  # closed: the gateway keeps these messages and redelivers them, flagged
 
 
 class Countdown:
