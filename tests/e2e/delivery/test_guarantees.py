@@ -27,6 +27,7 @@ from scitrera_aether_client import NotImplementedError as AetherNotImplementedEr
 ACK, BEST = "acknowledged", "best-effort"
 MODES = [ACK, BEST]
 PEER = Path(__file__).with_name("_peer.py")
+STALL_S = 10.0  # no new delivery for this long: whatever is missing is lost
 
 
 def _gateway(tmp_path: Path, mode: str) -> GatewayProcess:
@@ -40,10 +41,15 @@ def _client(spec: str) -> AsyncAgentClient:
     )
 
 
-async def _until(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
+async def _until(condition: Callable[[], bool], progress: Callable[[], int]) -> bool:
+    """Wait for `condition` while deliveries keep coming: give up after STALL_S without any new
+    one (a lost message never arrives; waiting longer only slows the failure down)."""
+    last, changed = progress(), time.monotonic()
     while not condition():
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if (current := progress()) != last:
+            last, changed = current, now
+        elif now - changed > STALL_S:
             return False
         await asyncio.sleep(0.02)
     return True
@@ -113,7 +119,10 @@ async def test_gateway_kill_9_during_two_way_traffic(tmp_path: Path, mode: str) 
                 expected["b"].add(f"a{r}.{i}")
                 expected["a"].add(f"b{r}.{i}")
                 await asyncio.sleep(0.001)
-        await _until(lambda: all(expected[k] <= set(got[k]) for k in got), 60)
+        await _until(
+            lambda: all(expected[k] <= set(got[k]) for k in got),
+            lambda: len(got["a"]) + len(got["b"]),
+        )
         await asyncio.sleep(0.3)  # late duplicates would show up here
     finally:
         await a.close()
@@ -147,7 +156,10 @@ async def test_receiver_frozen_then_killed_loses_nothing(tmp_path: Path, mode: s
         _kill(receiver)
         receiver = _spawn("receive", gateway.target, "rx", str(second))
         everything = set(range(total))
-        await _until(lambda: everything <= {p for p, _ in _records(first) + _records(second)}, 60)
+        await _until(
+            lambda: everything <= {p for p, _ in _records(first) + _records(second)},
+            lambda: len(_records(second)),
+        )
     finally:
         _kill(receiver)
         await sender.close()
@@ -186,7 +198,7 @@ async def test_gateway_stalled_then_killed_while_sending(tmp_path: Path, mode: s
             await sender.send_message_to_agent("dlv", "peer", "rx", str(i).encode())
             await asyncio.sleep(0.005)
         assert killed
-        await _until(lambda: set(range(total)) <= set(received), 60)
+        await _until(lambda: set(range(total)) <= set(received), lambda: len(received))
         await asyncio.sleep(0.3)
     finally:
         await sender.close()
@@ -215,7 +227,7 @@ async def test_sender_killed_right_after_a_committed_send(tmp_path: Path) -> Non
         receiver.on_message = lambda m: received.append(int(m.payload))
         await receiver.connect(gateway.target)
         try:
-            await _until(lambda: set(committed) <= set(received), 20)
+            await _until(lambda: set(committed) <= set(received), lambda: len(received))
         finally:
             await receiver.close()
     finally:
