@@ -27,6 +27,7 @@ PYTEST_SUMMARY = re.compile(r"^=*\s*((?:\d+ \w+(?: \w+)?,? ?)+) in [\d.]+s")
 COUNT = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?)")
 MISSING_INTERPRETER = ("could not find python interpreter", "SKIP")
 TAIL_LINES = 60
+COVERAGE_HEADER = "branch coverage"  # the first line scripts/coverage_floor.py prints
 
 
 @dataclass
@@ -77,10 +78,27 @@ def run_env(env: str, strict: bool) -> Result:
     return Result(env, status, seconds, summary or f"tox exit {code}", counts)
 
 
+def _coverage_block(log: str) -> list[str]:
+    """The per-package coverage lines scripts/coverage_floor.py printed, if this env ran it."""
+    lines = log.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith(COVERAGE_HEADER):
+            block = [line]
+            for following in lines[i + 1 :]:
+                if not following.startswith("  "):
+                    break
+                block.append(following)
+            return block
+    return []
+
+
 def _report(result: Result) -> None:
     print(f"{result.env}: {result.status} in {result.seconds:.0f}s: {result.summary}", flush=True)
+    log = (LOGS / f"{result.env}.log").read_text(errors="replace")
+    for line in _coverage_block(log):
+        print(f"  {line}")
     if result.status == "FAIL":
-        tail = (LOGS / f"{result.env}.log").read_text(errors="replace").splitlines()[-TAIL_LINES:]
+        tail = log.splitlines()[-TAIL_LINES:]
         print(f"---- last {len(tail)} lines of .tox/matrix-logs/{result.env}.log ----")
         print("\n".join(tail))
         print("----", flush=True)

@@ -40,6 +40,19 @@ def test_a_log_without_pytest_has_no_counts() -> None:
     assert matrix._pytest_summary("ruff check .\nAll checks passed!\n") == ("", {})
 
 
+def test_the_coverage_block_is_lifted_from_an_env_log() -> None:
+    log = (
+        "pytest output\nbranch coverage (statements + branches):\n"
+        "  SDK: 90.0% ok\n      under 70%: x.py\npy311: commands[1]\n  py311: OK\n"
+    )
+    assert matrix._coverage_block(log) == [
+        "branch coverage (statements + branches):",
+        "  SDK: 90.0% ok",
+        "      under 70%: x.py",
+    ]
+    assert matrix._coverage_block("no coverage here") == []
+
+
 def test_ci_is_detected_from_the_ci_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CI", "true")
     assert matrix._in_ci()
