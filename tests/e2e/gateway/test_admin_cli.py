@@ -7,6 +7,7 @@ gateway process (SQLite WAL makes both safe), and checks the effect over real gR
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 import sys
@@ -123,7 +124,7 @@ async def test_the_plaintext_is_printed_once_and_never_stored(data: Path) -> Non
     assert plaintext not in listed.out + listed.err
     rows = (await cli(data, "keys", "list", "--json")).json()
     assert isinstance(rows, list) and [r["name"] for r in rows] == ["svc"]
-    with sqlite3.connect(data / DB) as conn:
+    with contextlib.closing(sqlite3.connect(data / DB)) as conn:
         stored = conn.execute("SELECT * FROM api_tokens").fetchall()
     assert stored and all(plaintext not in map(str, row) for row in stored)
 
