@@ -2,7 +2,7 @@
 
     python benchmarks/run_all.py [--quick] [--skip NAME ...]
 
-Runs client_bench.py, gateway_bench.py and, when present, proxy_bench.py, each in its own process
+Runs client_bench.py, gateway_bench.py, proxy_bench.py and delivery_bench.py, each in its own process
 with this interpreter, printing their output as it comes and a summary at the end. Exits non-zero
 if any of them failed. Timings are printed, never asserted (DESIGN §5).
 """
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("client_bench.py", "gateway_bench.py", "proxy_bench.py")
+BENCHMARKS = ("client_bench.py", "gateway_bench.py", "proxy_bench.py", "delivery_bench.py")
 
 
 def main(argv: list[str] | None = None) -> int:
