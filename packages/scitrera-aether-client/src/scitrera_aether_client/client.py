@@ -18,11 +18,11 @@ from scitrera_aether_client._core.connection import Connection, ConnectionInfo
 from scitrera_aether_client._core.loop_thread import background_loop, run_sync
 from scitrera_aether_client._core.settings import DEFAULT_BUFFER, make_connection
 from scitrera_aether_client._core.validation import check_topic
+from scitrera_aether_client._facade.delivery import DeliveryOptions
 from scitrera_aether_client._facade.sync_admin import SyncAdminOps
 from scitrera_aether_client._facade.sync_storage import SyncStorageOps
 from scitrera_aether_client._facade.sync_tasks import SyncTaskOps
 from scitrera_aether_client._generated.callbacks import CallbackSlots
-from scitrera_aether_client.exceptions import InvalidArgumentError
 from scitrera_aether_client.proto import aether_pb2
 
 __all__ = ["BaseAetherClient"]
@@ -50,11 +50,8 @@ class _RequestQueue:
         self.put(frame)
 
 
-class BaseAetherClient(CallbackSlots, SyncStorageOps, SyncTaskOps, SyncAdminOps):
+class BaseAetherClient(CallbackSlots, DeliveryOptions, SyncStorageOps, SyncTaskOps, SyncAdminOps):
     """Shared surface of every sync client. Use a generated subclass, e.g. AgentClient."""
-
-    #: Seconds a send with wait_for_commit=True waits for the gateway's confirmation.
-    commit_timeout: float = 30.0
 
     def __init__(
         self,
@@ -148,29 +145,6 @@ class BaseAetherClient(CallbackSlots, SyncStorageOps, SyncTaskOps, SyncAdminOps)
     @property
     def connection_info(self) -> ConnectionInfo:
         return self._conn.info
-
-    @property
-    def acknowledged_delivery(self) -> bool:
-        """Whether the client asks the gateway for the delivery extension (default True).
-
-        Set it to False before connect() to run best effort even where the gateway offers it.
-        """
-        return self._conn.wants_acknowledged
-
-    @acknowledged_delivery.setter
-    def acknowledged_delivery(self, value: bool) -> None:
-        if not isinstance(value, bool):
-            raise InvalidArgumentError(
-                "acknowledged_delivery must be a bool", "acknowledged_delivery"
-            )
-        self._conn.wants_acknowledged = value
-
-    @property
-    def delivery_mode(self) -> str:
-        """ "acknowledged" when the gateway negotiated the delivery extension (sends confirmed,
-        received messages acknowledged after their callbacks, duplicates dropped), else
-        "best-effort". See docs/sdk.md, "Delivery guarantees"."""
-        return self._conn.delivery_mode
 
     @property
     def session_id(self) -> str:

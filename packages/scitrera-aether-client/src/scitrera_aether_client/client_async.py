@@ -22,8 +22,8 @@ from scitrera_aether_client._core.validation import check_topic
 from scitrera_aether_client._facade.async_admin import AsyncAdminOps
 from scitrera_aether_client._facade.async_storage import AsyncStorageOps
 from scitrera_aether_client._facade.async_tasks import AsyncTaskOps
+from scitrera_aether_client._facade.delivery import DeliveryOptions
 from scitrera_aether_client._generated.callbacks import CallbackSlots
-from scitrera_aether_client.exceptions import InvalidArgumentError
 from scitrera_aether_client.proto import aether_pb2
 
 __all__ = ["BaseAsyncAetherClient", "ResolvedIdentity"]
@@ -86,11 +86,10 @@ class _CallbackPump:
         self._queue = self._task = None
 
 
-class BaseAsyncAetherClient(CallbackSlots, AsyncStorageOps, AsyncTaskOps, AsyncAdminOps):
+class BaseAsyncAetherClient(
+    CallbackSlots, DeliveryOptions, AsyncStorageOps, AsyncTaskOps, AsyncAdminOps
+):
     """Shared surface of every async client. Use a generated subclass, e.g. AsyncAgentClient."""
-
-    #: Seconds a send with wait_for_commit=True waits for the gateway's confirmation.
-    commit_timeout: float = 30.0
 
     def __init__(
         self,
@@ -184,29 +183,6 @@ class BaseAsyncAetherClient(CallbackSlots, AsyncStorageOps, AsyncTaskOps, AsyncA
     def connection_info(self) -> ConnectionInfo:
         """Session id, resume flag, assigned id, server version of the current connection."""
         return self._conn.info
-
-    @property
-    def acknowledged_delivery(self) -> bool:
-        """Whether the client asks the gateway for the delivery extension (default True).
-
-        Set it to False before connect() to run best effort even where the gateway offers it.
-        """
-        return self._conn.wants_acknowledged
-
-    @acknowledged_delivery.setter
-    def acknowledged_delivery(self, value: bool) -> None:
-        if not isinstance(value, bool):
-            raise InvalidArgumentError(
-                "acknowledged_delivery must be a bool", "acknowledged_delivery"
-            )
-        self._conn.wants_acknowledged = value
-
-    @property
-    def delivery_mode(self) -> str:
-        """ "acknowledged" when the gateway negotiated the delivery extension (sends confirmed,
-        received messages acknowledged after their callbacks, duplicates dropped), else
-        "best-effort". See docs/sdk.md, "Delivery guarantees"."""
-        return self._conn.delivery_mode
 
     @property
     def session_id(self) -> str:
