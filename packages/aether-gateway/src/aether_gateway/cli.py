@@ -14,6 +14,7 @@ from aether_gateway import admin_cli
 from aether_gateway.config import GatewayConfig
 from aether_gateway.embedded import EmbeddedGateway
 from aether_gateway.limits import add_limit_flags, with_limits
+from aether_gateway.ops.logs import JsonFormatter
 from scitrera_aether_client._core.tls import server_credentials
 
 DB_NAME = "gateway.sqlite3"
@@ -38,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
         help="do not offer acknowledged delivery: every client runs best effort",
     )
     serve.add_argument("--log-level", default="INFO")
+    serve.add_argument("--log-format", choices=("text", "json"), default="text")
+    serve.add_argument(
+        "--ops-port", type=int, help="serve /metrics, /healthz, /readyz here (0: a free port)"
+    )
+    serve.add_argument("--ops-host", help="the ops endpoint's address (default: --host)")
     admin_cli.add_commands(sub)
     return parser
 
@@ -46,11 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command != "serve":
         return admin_cli.run(args)
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        format="ts=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    if args.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter("ts=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s")
+        )
+    logging.basicConfig(level=args.log_level.upper(), handlers=[handler])
     if bool(args.tls_cert) != bool(args.tls_key):
         print("aether-gateway: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
@@ -63,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         data_path=data,
         max_payload=args.max_payload,
         delivery_extension=not args.no_delivery_extension,
+        ops_port=args.ops_port,
+        ops_host=args.ops_host or args.host,
     )
     config = with_limits(config, args)
     creds = None
@@ -79,6 +90,8 @@ async def _serve(config: GatewayConfig, host: str, port: int, creds: object) -> 
     for sig in (signal.SIGTERM, signal.SIGINT):  # before "listening": a signal may follow at once
         loop.add_signal_handler(sig, stop.set)
     await gateway.start()
+    if gateway.ops_url:  # before "listening on", which launchers wait for
+        print(f"aether-gateway ops endpoint on {gateway.ops_url}", flush=True)
     print(f"aether-gateway listening on {gateway.target}", flush=True)
     await stop.wait()
     logging.getLogger("aether_gateway").info("shutting down: GRACEFUL_DISCONNECT to every session")

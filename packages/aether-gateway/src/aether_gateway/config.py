@@ -38,3 +38,6 @@ class GatewayConfig:
     lock_history_max: int = 10_000  # ended sessions remembered for resume_session_id
     keepalive_time_s: float = 20.0  # HTTP/2 PING to each client after this much silence
     keepalive_timeout_s: float = 10.0  # no PING ack by then: the peer is dead, its identity free
+    # Ops endpoint (docs/gateway.md "Operations"): /metrics, /healthz, /readyz over HTTP.
+    ops_port: int | None = None  # None: off; 0: a free port (EmbeddedGateway.ops_url says which)
+    ops_host: str = "127.0.0.1"

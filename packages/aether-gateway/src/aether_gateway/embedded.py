@@ -18,6 +18,7 @@ import grpc
 
 from aether_gateway.config import GatewayConfig
 from aether_gateway.limits import keepalive_options
+from aether_gateway.ops.server import OpsServer
 from aether_gateway.server import Gateway
 from aether_gateway.services import Services
 from aether_gateway.store.db import Database
@@ -50,6 +51,23 @@ class EmbeddedGateway:
         self._server: grpc.aio.Server | None = None
         self._credential_watch: asyncio.Task[None] | None = None
         self._queue_sweep: asyncio.Task[None] | None = None  # expires stored frames (TTL)
+        self._ops: OpsServer | None = None
+        self._stopping = False
+
+    @property
+    def ops_url(self) -> str | None:
+        """`http://HOST:PORT` of the ops endpoint (config.ops_port), or None when it is off."""
+        return self._ops.url if self._ops is not None else None
+
+    def readiness(self) -> str | None:
+        """None when the gateway serves (gRPC up, database answering), else why not (/readyz)."""
+        if self._server is None or self._stopping or self.db is None:
+            return "stopping" if self._stopping else "not started"
+        try:
+            self.db.conn.execute("SELECT 1").fetchone()
+        except Exception as exc:  # any failure of the database means: do not send traffic here
+            return f"database: {exc}"
+        return None
 
     @property
     def target(self) -> str:
@@ -61,6 +79,7 @@ class EmbeddedGateway:
         return self.gateway.services
 
     async def start(self) -> EmbeddedGateway:
+        self._stopping = False
         if self.config.dev_mode:
             log.warning("dev mode: anonymous principals are admitted and admin is open to everyone")
         self.db = Database(self.config.data_path)
@@ -86,6 +105,11 @@ class EmbeddedGateway:
             self.gateway.services.revocations.watch(self.config.credential_check_s)
         )
         self._queue_sweep = asyncio.create_task(self.gateway.services.queue_limits.sweep_forever())
+        if self.config.ops_port is not None:
+            ops = OpsServer(
+                self.gateway.metrics, self.readiness, self.config.ops_host, self.config.ops_port
+            )
+            self._ops = await ops.start()
         return self
 
     async def stop(self, grace: float = 1.0) -> None:
@@ -93,6 +117,7 @@ class EmbeddedGateway:
         if self._server is None:
             return
         assert self.gateway is not None and self.db is not None
+        self._stopping = True  # /readyz answers 503 while sessions drain
         if self._credential_watch is not None:
             self._credential_watch.cancel()
             self._credential_watch = None
@@ -104,6 +129,9 @@ class EmbeddedGateway:
         self._server = None
         self.gateway.hub.commit.close()
         self.db.close()
+        if self._ops is not None:
+            await self._ops.stop()
+            self._ops = None
 
     async def wait(self) -> None:
         if self._server is not None:

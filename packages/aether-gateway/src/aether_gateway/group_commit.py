@@ -43,6 +43,8 @@ class GroupCommit:
     def __init__(self, queue: MessageQueue, settle_s: float = SETTLE_S) -> None:
         self.queue = queue
         self.settle_s = settle_s
+        # Told each commit's duration in seconds (the ops endpoint's histogram; set by Hub).
+        self.observe: Callable[[float], None] | None = None
         self._inserts: list[tuple[str, bytes]] = []
         self._acks: dict[str, int] = {}
         self._batch = Batch()
@@ -137,11 +139,14 @@ class GroupCommit:
             deletes, handed = self._deletes, self._handed
             self._deletes, self._handed = [], {}
         if inserts or acks or deletes or handed:
+            started = time.perf_counter()
             try:
                 batch.seqs = self.queue.commit(inserts, acks, deletes, handed)
             except Exception:
                 log.exception("durable queue commit failed for %d frames", len(inserts))
                 raise
+            if self.observe is not None:
+                self.observe(time.perf_counter() - started)
         batch.committed.set()
         for callback in after:
             callback()

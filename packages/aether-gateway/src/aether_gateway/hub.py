@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 
 from aether_gateway.context import Caller
 from aether_gateway.group_commit import GroupCommit
+from aether_gateway.ops.metrics import GatewayMetrics
 from aether_gateway.session import Outgoing, Session
 from aether_gateway.store.queue import MessageQueue
 from scitrera_aether_client._generated.principals import PrincipalSpec
@@ -37,9 +38,16 @@ def durable_prefixes(table: Mapping[str, PrincipalSpec]) -> tuple[str, ...]:
 
 
 class Hub:
-    def __init__(self, queue: MessageQueue, table: Mapping[str, PrincipalSpec]) -> None:
+    def __init__(
+        self,
+        queue: MessageQueue,
+        table: Mapping[str, PrincipalSpec],
+        metrics: GatewayMetrics | None = None,
+    ) -> None:
         self.queue = queue
+        self.metrics = metrics or GatewayMetrics()
         self.commit = GroupCommit(queue)
+        self.commit.observe = self.metrics.observe_commit
         self.durable = durable_prefixes(table)
         self.by_id: dict[str, Session] = {}
         self.by_identity: dict[str, Session] = {}
@@ -104,6 +112,8 @@ class Hub:
                     delivered += 1
                 else:
                     self._lagging(session)
+            if not delivered:
+                self.metrics.queued()  # stored until its identity connects
             return delivered
         delivered = 0
         progress = frame.progress_update if frame.HasField("progress_update") else None

@@ -72,7 +72,8 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         )
         self.locks = LockTable(config.lock_history_max)
         self.started = time.time()
-        self.handlers: dict[str, Handler] = {"send": self.router.route}
+        self.metrics = services.metrics
+        self.handlers: dict[str, Handler] = {"send": self.metrics.counting_route(self.router.route)}
         self.handlers.update(services.handlers())
         self.handlers["switch_workspace"] = self._switch_workspace
 
@@ -271,12 +272,15 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
                 message_id = frame.send.message_id if arm == "send" and state else ""
                 if not bucket.take():
                     out = _rate_limited(frame, arm)
+                    if arm == "send":
+                        self.metrics.refused(out.error.code)
                     session.push(Outgoing(out))
                     if message_id and state is not None:
                         state.refuse(message_id, out.error.code, out.error.message)
                     continue
                 if len(message_id) > MAX_MESSAGE_ID:
                     out = error("ERR_INVALID_ARGUMENT", f"message_id over {MAX_MESSAGE_ID} chars")
+                    self.metrics.refused(out.error.code)
                     session.push(Outgoing(out))
                     assert state is not None
                     state.refuse(message_id[:MAX_MESSAGE_ID], out.error.code, out.error.message)

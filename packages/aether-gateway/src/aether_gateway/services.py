@@ -28,6 +28,7 @@ from aether_gateway.handlers.workflow import WorkflowRelay
 from aether_gateway.handlers.workspaces import handle_workspace_op
 from aether_gateway.hub import Hub
 from aether_gateway.limits import trim_snapshot
+from aether_gateway.ops.metrics import GatewayMetrics
 from aether_gateway.proxy import ProxyRelay, workspace_access
 from aether_gateway.queue_limits import QueueLimits
 from aether_gateway.revocation import Revocations
@@ -56,7 +57,12 @@ class Services:
         self.db = db
         self.started_at = time.time()
         self.queue = MessageQueue(db)
-        self.hub = Hub(self.queue, config.principals)
+        self.metrics = GatewayMetrics()  # served by the ops endpoint when it is on
+        self.hub = Hub(self.queue, config.principals, self.metrics)
+        self.metrics.watch_sessions(
+            (spec.key for spec in config.principals.values()),
+            lambda: [s.caller.principal.key for s in self.hub.by_id.values()],
+        )
         self.kv = KVStore(db)
         self.checkpoints = CheckpointStore(db)
         self.tokens = TokenStore(db)
@@ -103,9 +109,7 @@ class Services:
         acl = self._task_acl
         return {
             **self.proxy.handlers(),
-            "kv_op": lambda c, op: handle_kv(
-                self.kv, c, op, acl=acl, snapshot_max_bytes=self.config.snapshot_max_bytes
-            ),
+            "kv_op": self._kv_op,
             "checkpoint_op": lambda c, op: handle_checkpoint(self.checkpoints, c, op),
             "create_task": lambda c, r: handle_create_task(
                 self.tasks, self.agents, self.hub, c, r, acl=acl, startups=self.startups
@@ -136,6 +140,11 @@ class Services:
             "workflow_response": self.workflow.answer,
             "admin_query": self._admin_query,
         }
+
+    def _kv_op(self, caller: Caller, op: aether_pb2.KVOperation) -> list[Down]:
+        self.metrics.kv_op(op.op)
+        budget = self.config.snapshot_max_bytes
+        return handle_kv(self.kv, caller, op, acl=self._task_acl, snapshot_max_bytes=budget)
 
     def _admin_query(self, caller: Caller, query: aether_pb2.AdminQuery) -> list[Down]:
         """Health lists every session, so it is an admin read (admin/sessions at READ)."""
