@@ -39,10 +39,10 @@ endless waits (bounded by a condition), and `asyncio.run(main())` (awaited: pyte
 26  Proxy (async httpx transport)         test_proxy_snippets.py::test_26_httpx_async_transport
 27  Proxy (requests adapter)              test_proxy_snippets.py::test_27_requests_adapter
 
-Refused on purpose: 13 (the JSON send_metric: ERR_METRIC_INVALID), 16 (the dotted TARGETED id:
-ERR_INVALID_IDENTIFIER; POOL without an implementation: ERR_INVALID_ARGUMENT), 22 (an agent's or
-task's switch_workspace: ERR_INVALID_PRINCIPAL). The README's shell block "Run examples" is
-covered by reference_readme/test_examples.py.
+Refused on purpose: 16 (the dotted TARGETED id: ERR_INVALID_IDENTIFIER; POOL without an
+implementation: ERR_INVALID_ARGUMENT), 22 (an agent's or task's switch_workspace:
+ERR_INVALID_PRINCIPAL). 13's JSON send_metric is converted to a Metric by the SDK and delivered.
+The README's shell block "Run examples" is covered by reference_readme/test_examples.py.
 """
 
 from __future__ import annotations

@@ -2,6 +2,10 @@
 
 One bidirectional gRPC stream per participant; sync and async clients for every principal type
 (generated from schema/principals.yaml), KV, checkpoints, tasks and admin operations.
+
+The package also ships a pytest plugin (testing/pytest_plugin.py), which makes pytest want to
+rewrite its asserts; PYTEST_DONT_REWRITE keeps pytest from warning when the SDK was imported
+before pytest started (a sitecustomize, say): its asserts are product code, not test code.
 """
 
 from scitrera_aether_client._generated.clients import (

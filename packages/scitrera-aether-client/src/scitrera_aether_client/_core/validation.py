@@ -124,16 +124,58 @@ def check_scope(scope: object) -> int:
     return KV_SCOPES[scope]
 
 
+MAX_METRIC_ENTRIES = 1024
+
+
 def encode_metric(metric: object) -> bytes:
-    """A Metric proto, or bytes already holding one."""
+    """The bytes of a metric:: payload, checked as the gateway checks them (so a bad metric
+    raises here instead of coming back later as an ERR_METRIC_* on_error).
+
+    Accepts a Metric, its serialized bytes, or JSON bytes ``{"metric": name, "value": n, ...}``
+    (the reference README's form; converted by metrics.metric_from_json).
+    """
+    from scitrera_aether_client.metrics import MAX_LABELS, metric_from_json
+
     if isinstance(metric, aether_pb2.Metric):
-        return metric.SerializeToString()
-    if isinstance(metric, bytes | bytearray):
-        return bytes(metric)
-    raise InvalidPayloadTypeError(
-        f"metric must be an aether_pb2.Metric or bytes, got {type(metric).__name__}",
-        argument="metric",
-    )
+        proto = metric
+    elif isinstance(metric, bytes | bytearray | memoryview):
+        raw = bytes(metric)
+        # JSON starts with "{"; a serialized Metric never does (that byte opens field 15).
+        proto = metric_from_json(raw) if raw.lstrip()[:1] == b"{" else _metric_bytes(raw)
+    else:
+        raise InvalidPayloadTypeError(
+            f"metric must be an aether_pb2.Metric, its bytes or metric JSON bytes, "
+            f"got {type(metric).__name__}",
+            argument="metric",
+        )
+    if not proto.entries:
+        raise InvalidArgumentError("metric has no entries", argument="metric")
+    if len(proto.entries) > MAX_METRIC_ENTRIES or len(proto.metadata) > MAX_LABELS:
+        raise InvalidArgumentError(
+            f"metric has more than {MAX_METRIC_ENTRIES} entries or {MAX_LABELS} metadata keys",
+            argument="metric",
+        )
+    for entry in proto.entries:
+        if not entry.name or not math.isfinite(entry.qty):
+            raise InvalidArgumentError(
+                "every metric entry needs a name and a finite qty", argument="metric"
+            )
+    return proto.SerializeToString()
+
+
+def _metric_bytes(raw: bytes) -> aether_pb2.Metric:
+    try:
+        proto = aether_pb2.Metric.FromString(raw)
+    except Exception:  # protobuf's DecodeError, or anything else its parser trips on
+        proto = None
+    # Text and other stray bytes often parse as a Metric of unknown fields and no entries.
+    if proto is None or not proto.entries:
+        raise InvalidPayloadTypeError(
+            "metric bytes are neither a serialized Metric with entries nor metric JSON "
+            '(like {"metric": "latency", "value": 42})',
+            argument="metric",
+        )
+    return proto
 
 
 def short_uuid() -> str:

@@ -234,7 +234,7 @@ class AgentClient(BaseAetherClient):
         *,
         wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+        """Publish a METRIC to the metrics bridge (a Metric, its bytes, or JSON {"metric", "value"}).
 
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
@@ -381,7 +381,7 @@ class TaskClient(BaseAetherClient):
         *,
         wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+        """Publish a METRIC to the metrics bridge (a Metric, its bytes, or JSON {"metric", "value"}).
 
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
@@ -792,7 +792,7 @@ class WorkflowEngineClient(BaseAetherClient):
         *,
         wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+        """Publish a METRIC to the metrics bridge (a Metric, its bytes, or JSON {"metric", "value"}).
 
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
@@ -1048,7 +1048,7 @@ class ServiceClient(BaseAetherClient):
         *,
         wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+        """Publish a METRIC to the metrics bridge (a Metric, its bytes, or JSON {"metric", "value"}).
 
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """

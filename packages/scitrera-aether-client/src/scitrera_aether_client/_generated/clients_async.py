@@ -248,7 +248,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         *,
         wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+        """Publish a METRIC to the metrics bridge (a Metric, its bytes, or JSON {"metric", "value"}).
 
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
@@ -401,7 +401,7 @@ class AsyncTaskClient(BaseAsyncAetherClient):
         *,
         wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+        """Publish a METRIC to the metrics bridge (a Metric, its bytes, or JSON {"metric", "value"}).
 
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
@@ -836,7 +836,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         *,
         wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+        """Publish a METRIC to the metrics bridge (a Metric, its bytes, or JSON {"metric", "value"}).
 
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
@@ -1104,7 +1104,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         *,
         wait_for_commit: bool = False,
     ) -> None:
-        """Publish a METRIC to the metrics bridge (a Metric, or its serialized bytes).
+        """Publish a METRIC to the metrics bridge (a Metric, its bytes, or JSON {"metric", "value"}).
 
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
