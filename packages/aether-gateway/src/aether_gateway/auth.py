@@ -1,7 +1,8 @@
 """Credential checks at the handshake (sheet §1.1-1.2, docs/security.md).
 
 Outside dev mode every principal presents a credential: a task token, an API key bound to its
-principal type and identity patterns, or an mTLS client certificate naming its identity. Each
+principal type and identity patterns, or an mTLS client certificate naming its identity. In dev
+mode a client may connect without one, and an API key never minted here counts as none. Each
 admission records which credential it was (`Admission.credential`), so that only that credential
 may resume the session and revoking a key can find every session it opened.
 """
@@ -9,6 +10,7 @@ may resume the session and revoking a key can find every session it opened.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +21,8 @@ from aether_gateway.handlers.orchestration import task_token_name
 from aether_gateway.identity import ResolvedIdentity
 from aether_gateway.store.tokens import TokenStore, bind_check, glob_match
 from scitrera_aether_client.proto import aether_pb2
+
+log = logging.getLogger("aether_gateway")
 
 # A client certificate names the identities it may connect as in URI subjectAltNames of this
 # scheme, each an identity string or a glob of one: "aether:ag::ws-1::bot::*", "aether:wfe::shard0".
@@ -94,6 +98,16 @@ def admit(
     if task_token:  # checked first, as in the Go gateway
         return _admit_task_token(task_token, who, tokens, init.resume_session_id)
     key = creds.get("api_key") or creds.get("x-api-key")
+    if key and dev_mode and not tokens.is_known(key):
+        # As the Go gateway's dev mode (API-key auth off): a key never minted here, such as a
+        # README placeholder, is no credential at all, so the client connects as anonymous
+        # clients do in dev mode. A revoked or expired key is still refused below: revoking is
+        # an operator's decision that dev mode must not undo.
+        log.warning(
+            "dev mode: admitting %s, whose API key is unknown here, as if it presented none",
+            who.identity,
+        )
+        key = ""
     if key:
         record = tokens.authenticate(key)
         if record is None or record.is_task_token:  # a task token is not a general key

@@ -233,6 +233,13 @@ class TokenStore:
             conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (now, row[0]))
         return _record(row)
 
+    def is_known(self, plaintext: str) -> bool:
+        """Whether `plaintext` was ever minted here and not deleted (revoked and expired too)."""
+        row = self._db.conn.execute(
+            "SELECT 1 FROM api_tokens WHERE token_hash = ?", (_digest(plaintext),)
+        ).fetchone()
+        return row is not None
+
     def valid_ids(self, token_ids: Iterable[str]) -> set[str]:
         """Those of `token_ids` that still exist unrevoked (expiry does not end a session)."""
         wanted = list(dict.fromkeys(token_ids))
