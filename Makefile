@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test generate check lint type clean
+.PHONY: demo test docs generate check lint type clean
 
 $(STAMP): generator/pyproject.toml packages/scitrera-aether-client/pyproject.toml packages/aether-gateway/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(STAMP)
 # One result line per env (the pytest summary: passed / failed / skipped), then a table.
 test: $(STAMP)
 	$(BIN)/python scripts/test_matrix.py
+
+# The documentation site (mkdocs, strict) into .tox/docs/site/, and every Python block of docs/ run.
+docs: $(STAMP)
+	$(BIN)/tox -e docs
 
 generate: $(STAMP)
 	$(BIN)/aether-codegen generate

@@ -22,7 +22,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT / ".tox" / "matrix-logs"
 # Longest first, so two workers finish together. Must list every env of tox.ini's envlist.
-ENVS = ("py311", "py312", "py313", "mutation", "interop", "type", "compat", "codegen-check", "lint")
+ENVS = (
+    "py311",
+    "py312",
+    "py313",
+    "mutation",
+    "interop",
+    "type",
+    "docs",
+    "compat",
+    "codegen-check",
+    "lint",
+)
 PYTEST_SUMMARY = re.compile(r"^=*\s*((?:\d+ \w+(?: \w+)?,? ?)+) in [\d.]+s")
 COUNT = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?)")
 MISSING_INTERPRETER = ("could not find python interpreter", "SKIP")
