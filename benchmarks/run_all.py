@@ -3,8 +3,8 @@
     python benchmarks/run_all.py [--quick] [--skip NAME ...]
 
 Runs client_bench.py, gateway_bench.py, proxy_bench.py and delivery_bench.py, each in its own
-process with this interpreter, printing their output as it comes and a summary at the end. Exits non-zero
-if any of them failed. Timings are printed, never asserted (DESIGN §5).
+process with this interpreter, printing their output as it comes and a summary at the end. Exits
+non-zero if any of them failed. Timings are printed, never asserted (DESIGN §5).
 """
 
 from __future__ import annotations
