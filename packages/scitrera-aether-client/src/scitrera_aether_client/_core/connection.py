@@ -38,6 +38,10 @@ R = TypeVar("R")
 
 #: Responses the Go gateway sends without echoing request_id: matched to the oldest pending call.
 FIFO_ARMS = frozenset({"workspace", "agent", "acl"})
+#: Admin calls the Go gateway refuses with an ErrorResponse carrying no request_id (docs/admin.md,
+#: "Refusals without a request_id"): one such refusal fails the call when it is the only one of
+#: these pending, since then it cannot be anyone else's.
+UNCORRELATED_DENIAL_ARMS = frozenset({"workspace", "agent", "token"})
 HANDSHAKE_TIMEOUT_S = 30.0
 # Best-effort mode (a gateway without the delivery extension): aether.v1 has no send
 # acknowledgement, so messages written just before a stream died may never have reached the
@@ -139,6 +143,9 @@ class Connection:
         self._unconfirmed = delivery.Unconfirmed()
         self._seen = delivery.SeenWindow()
         self._acks = delivery.AckBatcher(self.enqueue)
+        # Whether this gateway has shown it echoes request_id on workspace, agent or ACL answers
+        # (ours does; the Go gateway never does): see _sole_admin_call.
+        self._echoes_admin_ids = False
 
     @property
     def delivery_mode(self) -> str:
@@ -562,7 +569,12 @@ class Connection:
         body = getattr(frame, arm)
         route = ROUTES.get(arm)
         if arm == "error":
-            pending = self.pending.get(body.request_id) if body.request_id else None
+            if body.request_id:
+                pending = self.pending.get(body.request_id)
+                if pending is not None and pending.arm in UNCORRELATED_DENIAL_ARMS:
+                    self._echoes_admin_ids = True
+            else:
+                pending = self._sole_admin_call(body)
             if pending is not None and not pending.future.done():
                 pending.future.set_exception(exc.error_response_to_aether_error(body))
                 return
@@ -621,8 +633,25 @@ class Connection:
         reply = aether_pb2.ProxyHttpResponse(request_id=request.request_id, error=error)
         self.enqueue(aether_pb2.UpstreamMessage(proxy_http_response=reply))
 
+    def _sole_admin_call(self, error: aether_pb2.ErrorResponse) -> Pending | None:
+        """The call an uncorrelated permission refusal answers: the one workspace, agent or token
+        call waiting, or None when there are several (which one was refused is unknowable)."""
+        if "PERMISSION_DENIED" not in error.code or self.acknowledged or self._echoes_admin_ids:
+            # A gateway that speaks our delivery extension, or has echoed request_id on these
+            # calls, is not the Go gateway: its uncorrelated refusals are someone else's (a
+            # send, a switch_workspace), and guessing would fail a call that is yet to succeed.
+            return None
+        waiting = [
+            p
+            for p in self.pending.values()
+            if p.arm in UNCORRELATED_DENIAL_ARMS and not p.future.done()
+        ]
+        return waiting[0] if len(waiting) == 1 else None
+
     def _resolve(self, arm: str, body: Any) -> bool:
         rid = getattr(body, "request_id", "")
+        if rid and arm in FIFO_ARMS:
+            self._echoes_admin_ids = True  # the Go gateway never echoes on these arms
         pending = self.pending.get(rid) if rid else None
         if pending is None and arm in FIFO_ARMS:
             pending = next((p for p in self.pending.values() if p.arm == arm), None)
