@@ -6,12 +6,13 @@ from pathlib import Path
 
 from aether_codegen.load import compile_proto, load_spec
 from aether_codegen.model import Model, build_model
-from aether_codegen.render import render_project
+from aether_codegen.render import render_project, render_typescript
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_JSON = REPO / "schema" / "principals.schema.json"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mini"
 GOLDEN = Path(__file__).resolve().parent / "goldens" / "mini"
+GOLDEN_TS = Path(__file__).resolve().parent / "goldens" / "mini_ts"
 
 
 def model_from(proto_root: Path, spec_text: str, spec_name: str = "principals.yaml") -> Model:
@@ -27,3 +28,9 @@ def render_fixture(spec_text: str | None = None) -> dict[str, str]:
     model = model_from(FIXTURE, text)
     proto = compile_proto(FIXTURE / "aether" / "v1" / "aether.proto", FIXTURE)
     return render_project(model, proto, out_dir="pkg", with_pb2=False)
+
+
+def render_fixture_ts(spec_text: str | None = None) -> dict[str, str]:
+    """Render the mini fixture's typescript target relative to its output dir."""
+    text = spec_text if spec_text is not None else (FIXTURE / "principals.yaml").read_text()
+    return render_typescript(model_from(FIXTURE, text), out_dir="generated")

@@ -1,4 +1,5 @@
-"""aether-codegen command line: `generate` writes the SDK's generated layer, `check` verifies it."""
+"""aether-codegen command line: `generate` writes the SDKs' generated layers (Python and
+TypeScript, from one model), `check` verifies both."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from aether_codegen.errors import SpecError
 from aether_codegen.load import compile_proto, load_spec
 from aether_codegen.model import build_model
-from aether_codegen.render import check_tree, render_project, write_tree
+from aether_codegen.render import check_tree, render_project, render_typescript, write_tree
 
 PROTO = "schema/aether/v1/aether.proto"
 SPEC = "schema/principals.yaml"
@@ -28,7 +29,7 @@ def render_repo(root: Path) -> dict[str, str]:
     spec_path = root / SPEC
     spec = load_spec(spec_path, root / SPEC_SCHEMA)
     model = build_model(proto.file, spec, spec_file=str(spec_path), spec_text=spec_path.read_text())
-    return render_project(model, proto)
+    return {**render_project(model, proto), **render_typescript(model)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# Directories the generator owns outright: anything else found in them is stale.
-OWNED_SUFFIXES = ("/_generated", "/proto")
+# Directories the generator owns outright: anything else found in them is stale. `/generated` is
+# the typescript target's (packages/aether-client-ts/src/generated).
+OWNED_SUFFIXES = ("/_generated", "/proto", "/generated")
+# Files of these kinds in an owned directory are the generator's; others (caches) are left alone.
+OWNED_FILE_SUFFIXES = (".py", ".pyi", ".ts")
 
 
 def _owned_dirs(files: dict[str, str]) -> set[str]:
@@ -20,7 +23,7 @@ def write_tree(root: Path, files: dict[str, str]) -> list[str]:
         if d.is_dir():
             for f in d.iterdir():
                 rel = f.relative_to(root).as_posix()
-                if f.is_file() and rel not in files and f.suffix in (".py", ".pyi"):
+                if f.is_file() and rel not in files and f.suffix in OWNED_FILE_SUFFIXES:
                     f.unlink()
                     changed.append(rel)
     for rel, text in sorted(files.items()):
@@ -41,7 +44,7 @@ def check_tree(root: Path, files: dict[str, str]) -> list[str]:
         if d.is_dir():
             for f in sorted(d.iterdir()):
                 rel = f.relative_to(root).as_posix()
-                if f.is_file() and f.suffix in (".py", ".pyi") and rel not in files:
+                if f.is_file() and f.suffix in OWNED_FILE_SUFFIXES and rel not in files:
                     stale.append(rel)
     return stale
 
