@@ -29,6 +29,7 @@ ENVS = (
     "mutation",
     "interop",
     "type",
+    "typescript",
     "docs",
     "compat",
     "codegen-check",
