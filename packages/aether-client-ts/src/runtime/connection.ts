@@ -171,7 +171,8 @@ function serialize(frame: UpstreamMessage): Buffer {
 }
 
 function deserialize(bytes: Buffer): DownstreamMessage {
-  return fromBinary(DownstreamMessageSchema, bytes);
+  // A plain view (no copy), so bytes fields are Uint8Array as declared, not Buffer subarrays.
+  return fromBinary(DownstreamMessageSchema, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 /** Why a signal aborted, as an Error (an AbortSignal's reason may be anything). */
