@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): generator/pyproject.toml packages/scitrera-aether-client/pyproject.toml packages/aether-gateway/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e generator -e packages/scitrera-aether-client -e packages/aether-gateway "tox>=4.11"
+	$(BIN)/pip install --quiet -e generator -e "packages/scitrera-aether-client[cli]" -e packages/aether-gateway "tox>=4.11"
 	touch $(STAMP)
 
 demo: $(STAMP)
