@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,7 +62,10 @@ def test_planted_fault_is_caught(mutant: ModuleType) -> None:
     tail = "\n".join(proc.stdout.strip().splitlines()[-15:])
     # Exit 1 means "tests ran and some failed". 2-5 (interrupted, internal error, usage, no tests)
     # would mean the check itself is broken, not that the fault was caught.
-    assert proc.returncode == 1, (
+    # Exit 1 alone is not enough: a run that dies at startup also exits 1. Require that tests ran
+    # and at least one failed.
+    ran_and_failed = re.search(r"\b\d+ failed\b", tail) is not None
+    assert proc.returncode == 1 and ran_and_failed, (
         f"mutant {name!r} ({mutant.FAULT}) was NOT caught by {mutant.CAUGHT_BY}: "
         f"pytest exit {proc.returncode}\n{tail}\n{proc.stderr[-2000:]}"
     )
