@@ -8,7 +8,9 @@ import { after, before, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 
 import { AgentClient, UserClient, WorkflowEngineClient, proto } from "../src/index.js";
-import { Inbox, startGateway, str, text, unique, type Gateway } from "./support/gateway.js";
+import { Inbox, startGateway, str, text, unique, type Gateway, closeClientsAfterEachTest } from "./support/gateway.js";
+
+closeClientsAfterEachTest();
 
 let gateway: Gateway;
 let admin: AgentClient;

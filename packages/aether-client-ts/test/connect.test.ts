@@ -12,7 +12,9 @@ import {
   PermissionDeniedError,
   ReconnectionError,
 } from "../src/index.js";
-import { runPython, startGateway, unique, type Gateway } from "./support/gateway.js";
+import { runPython, startGateway, unique, type Gateway, closeClientsAfterEachTest } from "./support/gateway.js";
+
+closeClientsAfterEachTest();
 
 let dev: Gateway;
 let secure: Gateway; // not --dev: every principal needs a credential
@@ -96,6 +98,20 @@ test("the same key inside its workspaces connects", async () => {
   await agent.connect(secure.target);
   assert.ok(agent.isConnected);
   await agent.close();
+});
+
+test("an admin call without an admin grant rejects at once with PermissionDeniedError", async () => {
+  const agent = new AgentClient(
+    { workspace: "ws-a2", implementation: "bot", specifier: "not-admin" },
+    { credentials: { api_key: wsKey } },
+  );
+  await agent.connect(secure.target);
+  // The gateway's ErrorResponse echoes the request_id: the call fails on it, not on its timeout.
+  await assert.rejects(agent.createWorkspace(unique("proj"), { timeoutMs: 5000 }), (error: unknown) => {
+    assert.ok(error instanceof PermissionDeniedError, String(error));
+    assert.equal(error.code, "ERR_PERMISSION_DENIED");
+    return true;
+  });
 });
 
 test("an unreachable gateway ends in ReconnectionError once the retry budget is spent", async () => {

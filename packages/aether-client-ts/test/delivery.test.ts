@@ -10,10 +10,13 @@ import {
   AgentClient,
   BEST_EFFORT,
   DELIVERY_URI,
+  MessageType,
   NotImplementedError,
   type proto,
 } from "../src/index.js";
-import { Gateway, Inbox, startGateway, str, text, unique, waitFor } from "./support/gateway.js";
+import { Gateway, Inbox, startGateway, str, text, unique, waitFor, closeClientsAfterEachTest } from "./support/gateway.js";
+
+closeClientsAfterEachTest();
 
 let gateway: Gateway;
 let plain: Gateway; // serve --no-delivery-extension
@@ -128,20 +131,21 @@ test("a message is acknowledged after its handler settled, and then not delivere
   await tx.close();
 });
 
-test("a message whose handler never finished is delivered again, flagged redelivered", async () => {
+test("a message one of whose handlers never finished is delivered again, flagged redelivered", async () => {
   const ws = unique("ws");
   const rx = agent(ws, "rx");
   await rx.connect(gateway.target);
   await rx.close();
   const tx = agent(ws, "tx");
   await tx.connect(gateway.target);
-  await tx.sendMessageToAgent(ws, "dlv", "rx", text("unfinished"), undefined, { waitForCommit: true });
+  await tx.sendMessageToAgent(ws, "dlv", "rx", text("unfinished"), MessageType.CHAT, { waitForCommit: true });
   let started = false;
   const stuck = agent(ws, "rx", {
     handlers: {
+      onChatMessage: () => undefined, // the typed handler returns at once...
       onMessage: () => {
         started = true;
-        return new Promise<void>(() => undefined); // the application never finishes it
+        return new Promise<void>(() => undefined); // ...the general one never finishes
       },
     },
   });

@@ -5,8 +5,10 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { AgentClient, MessageType, type proto } from "../src/index.js";
-import { Inbox, startGateway, str, text, unique, type Gateway } from "./support/gateway.js";
+import { Inbox, startGateway, str, text, unique, type Gateway, closeClientsAfterEachTest } from "./support/gateway.js";
 import { PythonPeer, b64, unb64 } from "./support/py_peer.js";
+
+closeClientsAfterEachTest();
 
 let gateway: Gateway;
 

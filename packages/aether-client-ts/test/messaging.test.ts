@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { AgentClient, MessageType, type proto } from "../src/index.js";
-import { Inbox, startGateway, str, text, unique, type Gateway } from "./support/gateway.js";
+import { Inbox, startGateway, str, text, unique, type Gateway, closeClientsAfterEachTest } from "./support/gateway.js";
+
+closeClientsAfterEachTest();
 
 let gateway: Gateway;
 

@@ -14,7 +14,9 @@ import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
 
 import type { ClientOptions, CommonHandlers, PrincipalSpec, proto } from "../src/index.js";
-import { Inbox, PACKAGE_ROOT, PYTHON, SUPPORT_DIR, str, text } from "./support/gateway.js";
+import { Inbox, PACKAGE_ROOT, PYTHON, SUPPORT_DIR, reap, str, text, closeClientsAfterEachTest } from "./support/gateway.js";
+
+closeClientsAfterEachTest();
 
 interface ProbeClient {
   handlers: CommonHandlers;
@@ -40,6 +42,7 @@ before(async () => {
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
   side = spawn(PYTHON, [join(SUPPORT_DIR, "probe.py"), REPO, OUT]);
+  reap(side);
   let stderr = "";
   side.stderr.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

@@ -24,7 +24,9 @@ import {
   type BaseClient,
   type CommonHandlers,
 } from "../src/index.js";
-import { Inbox, startGateway, str, text, unique, type Gateway } from "./support/gateway.js";
+import { Inbox, startGateway, str, text, unique, type Gateway, closeClientsAfterEachTest } from "./support/gateway.js";
+
+closeClientsAfterEachTest();
 
 let gateway: Gateway;
 let engine: WorkflowEngineClient; // a singleton principal: one for the whole file

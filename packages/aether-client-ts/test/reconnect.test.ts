@@ -14,8 +14,10 @@ import {
   WorkflowEngineClient,
   proto,
 } from "../src/index.js";
-import { Gateway, Inbox, str, text, unique, waitFor } from "./support/gateway.js";
+import { Gateway, Inbox, str, text, unique, waitFor, closeClientsAfterEachTest } from "./support/gateway.js";
 import { TcpProxy } from "./support/proxy.js";
+
+closeClientsAfterEachTest();
 
 const FAST = { initialBackoffMs: 50, maxBackoffMs: 300 };
 const cleanup: (() => Promise<void>)[] = [];
@@ -97,10 +99,11 @@ test("an idempotent call in flight when the stream dies is sent again and answer
   await agent.kvPut("k", text("kept"));
   gw.pause(); // the GET is written but never answered by this process
   const get = agent.kvGet("k", { timeoutMs: 30_000 });
+  // Handled now, so a failure during the restart below is this test's failure, not a stray one.
+  const answered = get.then((r) => str(r.value), (error: unknown) => error);
   await gw.kill9();
   await gw.restart(); // same data dir: the value is still there
-  const response = await get;
-  assert.equal(str(response.value), "kept");
+  assert.equal(await answered, "kept");
 });
 
 test("a non-idempotent call in flight fails with ConnectionClosedError when the stream dies", async () => {

@@ -11,7 +11,9 @@ import {
   type KVScope,
   type proto,
 } from "../src/index.js";
-import { Inbox, startGateway, str, text, unique, type Gateway } from "./support/gateway.js";
+import { Inbox, startGateway, str, text, unique, type Gateway, closeClientsAfterEachTest } from "./support/gateway.js";
+
+closeClientsAfterEachTest();
 
 let gateway: Gateway;
 const opened: AgentClient[] = [];

@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import { AgentClient, InvalidArgumentError, ReconnectionError } from "../src/index.js";
-import { runPython, startGateway, text, unique, type Gateway } from "./support/gateway.js";
+import { runPython, startGateway, text, unique, type Gateway, closeClientsAfterEachTest } from "./support/gateway.js";
+
+closeClientsAfterEachTest();
 
 let pki: string;
 let tls: Gateway;

@@ -8,13 +8,37 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { afterEach, beforeEach } from "node:test";
 import { fileURLToPath } from "node:url";
+
+import { BaseClient } from "../../src/index.js";
 
 /** The package root (this file runs from dist/test/support/). */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const SUPPORT_DIR = join(PACKAGE_ROOT, "test", "support");
 export const PYTHON = process.env.AETHER_PYTHON ?? "python3";
 const START_TIMEOUT_MS = 30_000;
+
+/** Every child a test started and has not seen exit: killed when the test process exits, so a
+ * failing test (or a hook that never ran) cannot leave a gateway behind. */
+const children = new Set<ChildProcess>();
+function killChildren(): void {
+  for (const child of children) child.kill("SIGKILL");
+}
+process.once("exit", killChildren);
+// The test runner ends a file that overran its timeout with a signal, which skips "exit".
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    killChildren();
+    process.exit(128 + (signal === "SIGTERM" ? 15 : 2));
+  });
+}
+
+/** Kill `child` when this process exits; it no longer keeps this process alive by itself. */
+export function reap(child: ChildProcess): void {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+}
 
 export interface GatewayOptions {
   dev?: boolean;
@@ -44,6 +68,7 @@ export class Gateway {
     args.push("--data-dir", this.dataDir, "--log-level", "WARNING", ...(this.options.extra ?? []));
     if (this.options.dev ?? true) args.push("--dev");
     const proc = spawn(PYTHON, args, { stdio: ["ignore", "pipe", "pipe"] });
+    reap(proc);
     this.proc = proc;
     let stderr = "";
     proc.stderr.setEncoding("utf8");
@@ -65,6 +90,9 @@ export class Gateway {
         if (m !== null) {
           clearTimeout(timer);
           this.port = Number(m[2]);
+          // From here the gateway does not keep the test process alive (the exit hook kills it).
+          proc.unref();
+          for (const stream of [proc.stdout, proc.stderr]) (stream as unknown as { unref(): void }).unref();
           resolveTarget(`${m[1]}:${m[2]}`);
         }
       });
@@ -107,6 +135,7 @@ export class Gateway {
     const proc = this.proc;
     this.proc = undefined;
     if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.ref(); // keep this process alive while we wait for the exit
     const exited = new Promise<void>((done) => proc.once("exit", () => done()));
     proc.kill("SIGCONT"); // a paused gateway cannot act on SIGTERM
     proc.kill(sig);
@@ -125,6 +154,30 @@ export function runPython(args: string[]): string {
     throw new Error(`${PYTHON} ${args.join(" ")} failed (${String(result.status)}):\n${result.stderr}`);
   }
   return result.stdout;
+}
+
+/** Clients connected while a test runs, closed after it whether it passed or not: a failing
+ * test must not leave a client reconnecting forever (which would keep the test file alive). */
+let collecting = false;
+const connected = new Set<BaseClient>();
+const connect = BaseClient.prototype.connect; // eslint-disable-line @typescript-eslint/unbound-method
+BaseClient.prototype.connect = function (this: BaseClient, ...args: Parameters<BaseClient["connect"]>) {
+  if (collecting) connected.add(this);
+  return connect.apply(this, args);
+};
+
+/** Call at the top of a test file: every client a test connects is closed after that test
+ * (clients connected in before() hooks are the file's to close). */
+export function closeClientsAfterEachTest(): void {
+  beforeEach(() => {
+    collecting = true;
+  });
+  afterEach(async () => {
+    collecting = false;
+    const clients = [...connected];
+    connected.clear();
+    await Promise.allSettled(clients.map((c) => c.close()));
+  });
 }
 
 /** Resolve once `check()` is true; reject after `timeoutMs` with `what` (never a bare sleep). */

@@ -5,7 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
-import { Inbox, PYTHON, SUPPORT_DIR } from "./gateway.js";
+import { Inbox, PYTHON, SUPPORT_DIR, reap } from "./gateway.js";
 
 export interface PeerMessage {
   source: string;
@@ -29,6 +29,7 @@ export class PythonPeer {
   constructor(target: string, workspace: string, implementation: string, specifier: string) {
     const script = join(SUPPORT_DIR, "py_peer.py");
     this.proc = spawn(PYTHON, [script, target, workspace, implementation, specifier]);
+    reap(this.proc);
     this.proc.stderr.setEncoding("utf8");
     this.proc.stderr.on("data", (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-4000);
