@@ -63,7 +63,14 @@ def test_strip_removes_identity_headers_in_any_case() -> None:
 def test_proxy_terminator_is_the_proxy_server_machinery() -> None:
     assert proxy_terminator.ProxyHttpTerminator is proxy_server.ProxyHttpTerminator
     assert proxy_terminator.MintedRequest is proxy_server.MintedRequest
-    assert set(proxy_terminator.__all__) == {"ProxyHttpTerminator", "MintedRequest"}
+    assert proxy_terminator.Handler is proxy_server.Handler
+    assert proxy_terminator.HandlerResult is proxy_server.HandlerResult
+    assert set(proxy_terminator.__all__) == {
+        "Handler",
+        "HandlerResult",
+        "ProxyHttpTerminator",
+        "MintedRequest",
+    }
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,11 @@
 clients as in the reference, and on sync clients too (through `proxy_server.serve`).
 """
 
-from scitrera_aether_client.proxy_server import MintedRequest, ProxyHttpTerminator
+from scitrera_aether_client.proxy_server import (
+    Handler,
+    HandlerResult,
+    MintedRequest,
+    ProxyHttpTerminator,
+)
 
-__all__ = ["MintedRequest", "ProxyHttpTerminator"]
+__all__ = ["Handler", "HandlerResult", "MintedRequest", "ProxyHttpTerminator"]
