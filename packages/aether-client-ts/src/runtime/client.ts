@@ -245,19 +245,21 @@ export abstract class BaseClient<H extends CommonHandlers = CommonHandlers> {
 
   // ------------------------------------------------------------------ messaging
 
-  protected async sendTo(
+  /** Not async (the hot path): a bad argument becomes a rejected promise all the same. */
+  protected sendTo(
     targetTopic: string,
     payload: Uint8Array,
     messageType: MessageType,
     options: SendOptions = {},
     appWorkspace = "",
   ): Promise<void> {
-    const frame = ops.send(targetTopic, payload, messageType, options.authorization, appWorkspace);
-    if (options.waitForCommit) {
-      await this.conn.sendCommitted(frame, this.commitTimeoutMs);
-    } else {
-      await this.conn.send(frame);
+    let frame: UpstreamMessage;
+    try {
+      frame = ops.send(targetTopic, payload, messageType, options.authorization, appWorkspace);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+    return options.waitForCommit ? this.conn.sendCommitted(frame, this.commitTimeoutMs) : this.conn.send(frame);
   }
 
   /** Send to any topic string (the generated helpers build these for you). */

@@ -67,6 +67,7 @@ export const CLOSE_DRAIN_MS = 60_000;
 const FIFO_ARMS: ReadonlySet<DownstreamArm> = new Set(["workspace", "agent", "acl"]);
 
 type Call = ClientDuplexStream<UpstreamMessage, DownstreamMessage>;
+const RESOLVED: Promise<void> = Promise.resolve();
 type AnyHandler = (...args: unknown[]) => HandlerResult;
 
 /** What the last ConnectionAck said. */
@@ -129,7 +130,8 @@ interface Pending {
 }
 
 /** Runs handlers one at a time, in arrival order, awaiting the promises they return; the stream
- * keeps resolving pending calls meanwhile, so a handler may itself await a call. */
+ * keeps resolving pending calls meanwhile, so a handler may itself await a call. When nothing is
+ * queued a handler runs at once (no promise is made for a handler that returns nothing). */
 class HandlerQueue {
   private tail: Promise<void> = Promise.resolve();
   private queued = 0;
@@ -137,6 +139,30 @@ class HandlerQueue {
   constructor(private readonly onError: (error: unknown, handler: string) => void) {}
 
   submit(name: string, handler: AnyHandler, args: unknown[], done?: () => void): void {
+    if (this.queued === 0) {
+      let result: HandlerResult;
+      try {
+        result = handler(...args);
+      } catch (error) {
+        this.onError(error, name);
+        done?.();
+        return;
+      }
+      if (!(result instanceof Promise)) {
+        done?.();
+        return;
+      }
+      // It went async: later handlers wait for it.
+      this.queued += 1;
+      this.tail = result.then(
+        () => this.settled(done),
+        (error: unknown) => {
+          this.onError(error, name);
+          this.settled(done);
+        },
+      );
+      return;
+    }
     this.queued += 1;
     this.tail = this.tail.then(async () => {
       try {
@@ -144,10 +170,14 @@ class HandlerQueue {
       } catch (error) {
         this.onError(error, name);
       } finally {
-        this.queued -= 1;
-        done?.();
+        this.settled(done);
       }
     });
+  }
+
+  private settled(done: (() => void) | undefined): void {
+    this.queued -= 1;
+    done?.();
   }
 
   get size(): number {
@@ -338,12 +368,15 @@ export class Connection {
     this.pump();
   }
 
-  /** Enqueue, then wait while the live stream's backlog is over the bound (backpressure). */
-  async send(frame: UpstreamMessage): Promise<void> {
-    this.enqueue(frame);
-    if (this.outbox.crowded) {
-      await this.outbox.room();
+  /** Enqueue, then wait while the live stream's backlog is over the bound (backpressure). Not
+   * async: the common case returns one shared resolved promise (sends are the hot path). */
+  send(frame: UpstreamMessage): Promise<void> {
+    try {
+      this.enqueue(frame);
+    } catch (error) {
+      return Promise.reject(asError(error));
     }
+    return this.outbox.crowded ? this.outbox.room() : RESOLVED;
   }
 
   /** Send, then resolve once the gateway confirmed it committed the message durably. */
@@ -616,7 +649,7 @@ export class Connection {
   private async flush(): Promise<void> {
     let lastProgress = performance.now();
     let before = this.written;
-    while (this.outbox.length > 0 && this.connected) {
+    while (this.outbox.length > 0 && this.connected && this.started) {
       await new Promise((resolve) => setTimeout(resolve, 5));
       if (this.written !== before) {
         before = this.written;
