@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from aether_codegen.load import compile_proto, load_spec
@@ -34,3 +38,31 @@ def render_fixture_ts(spec_text: str | None = None) -> dict[str, str]:
     """Render the mini fixture's typescript target relative to its output dir."""
     text = spec_text if spec_text is not None else (FIXTURE / "principals.yaml").read_text()
     return render_typescript(model_from(FIXTURE, text), out_dir="generated")
+
+
+#: Two processes with different string hashing: set and dict-of-set iteration orders differ
+#: between them, so output that depends on such an order cannot match in both.
+HASH_SEEDS = ("0", "12345")
+
+
+def render_in_subprocess(renderer: str, prefix: str, seed: str) -> dict[str, str]:
+    """`renderer()` of this module run in a fresh interpreter with PYTHONHASHSEED=`seed`:
+    {path under the golden dir (`prefix` removed): text}."""
+    script = (
+        "import json, sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        f"from helpers import {renderer}\n"
+        f"json.dump({renderer}(), sys.stdout)\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(Path(__file__).resolve().parent)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, f"rendering with PYTHONHASHSEED={seed} failed:\n{proc.stderr}"
+    rendered: dict[str, str] = json.loads(proc.stdout)
+    return {rel.removeprefix(prefix): text for rel, text in rendered.items()}

@@ -2,45 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from helpers import GOLDEN
-
-HERE = Path(__file__).resolve().parent
-#: Two processes with different string hashing: set and dict-of-set iteration orders differ
-#: between them, so output that depends on such an order cannot match in both.
-HASH_SEEDS = ("0", "12345")
-_RENDER = (
-    "import json, sys\n"
-    "sys.path.insert(0, sys.argv[1])\n"
-    "from helpers import render_fixture\n"
-    "json.dump(render_fixture(), sys.stdout)\n"
-)
-
-
-def _render_in_subprocess(seed: str) -> dict[str, str]:
-    """The fixture's rendering, {path under the golden dir: text}, from a fresh interpreter."""
-    env = {**os.environ, "PYTHONHASHSEED": seed}
-    proc = subprocess.run(
-        [sys.executable, "-c", _RENDER, str(HERE)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, f"rendering with PYTHONHASHSEED={seed} failed:\n{proc.stderr}"
-    rendered: dict[str, str] = json.loads(proc.stdout)
-    return {rel.removeprefix("pkg/"): text for rel, text in rendered.items()}
+from helpers import GOLDEN, HASH_SEEDS, render_in_subprocess
 
 
 def test_rendering_is_identical_across_hash_seeds_and_matches_the_goldens() -> None:
-    first, second = (_render_in_subprocess(seed) for seed in HASH_SEEDS)
+    first, second = (render_in_subprocess("render_fixture", "pkg/", seed) for seed in HASH_SEEDS)
     for rel in sorted(first.keys() | second.keys()):
         assert first.get(rel) == second.get(rel), (
             f"{rel} depends on the hash seed ({' vs '.join(HASH_SEEDS)}): "

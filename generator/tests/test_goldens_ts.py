@@ -3,44 +3,25 @@ whatever the hash seed, and the python target is unaffected by it."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-from helpers import FIXTURE, GOLDEN, GOLDEN_TS, model_from, render_fixture, render_fixture_ts
+from helpers import (
+    FIXTURE,
+    GOLDEN,
+    GOLDEN_TS,
+    HASH_SEEDS,
+    model_from,
+    render_fixture,
+    render_fixture_ts,
+    render_in_subprocess,
+)
 
 from aether_codegen.errors import SpecError
 from aether_codegen.render.typescript import camel, enum_member
 
-HERE = Path(__file__).resolve().parent
-HASH_SEEDS = ("0", "12345")
-_RENDER = (
-    "import json, sys\n"
-    "sys.path.insert(0, sys.argv[1])\n"
-    "from helpers import render_fixture_ts\n"
-    "json.dump(render_fixture_ts(), sys.stdout)\n"
-)
-
-
-def _render_in_subprocess(seed: str) -> dict[str, str]:
-    env = {**os.environ, "PYTHONHASHSEED": seed}
-    proc = subprocess.run(
-        [sys.executable, "-c", _RENDER, str(HERE)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, f"rendering with PYTHONHASHSEED={seed} failed:\n{proc.stderr}"
-    rendered: dict[str, str] = json.loads(proc.stdout)
-    return {rel.removeprefix("generated/"): text for rel, text in rendered.items()}
-
 
 def test_ts_rendering_is_identical_across_hash_seeds_and_matches_the_goldens() -> None:
-    first, second = (_render_in_subprocess(seed) for seed in HASH_SEEDS)
+    first, second = (
+        render_in_subprocess("render_fixture_ts", "generated/", seed) for seed in HASH_SEEDS
+    )
     assert first == second, "some set or hash order reaches the typescript output"
     on_disk = {p.relative_to(GOLDEN_TS).as_posix(): p.read_bytes() for p in GOLDEN_TS.rglob("*.ts")}
     assert sorted(first) == sorted(on_disk), "run python generator/tests/regen_goldens.py"
