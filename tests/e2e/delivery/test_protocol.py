@@ -11,13 +11,14 @@ import grpc
 import pytest
 
 from aether_gateway.config import GatewayConfig
+from aether_gateway.delivery import PREFETCH
 from aether_gateway.embedded import EmbeddedGateway
 from scitrera_aether_client import AetherError, AsyncAgentClient
 from scitrera_aether_client._core.delivery import DELIVERY_URI, declaration
 from scitrera_aether_client.proto import aether_pb2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gateway"))
-from _support import agent_init, open_raw
+from _support import RawStream, agent_init, open_raw
 
 Up = aether_pb2.UpstreamMessage
 
@@ -138,5 +139,70 @@ async def test_a_required_extension_the_gateway_lacks_ends_the_handshake(
         code, details = await raw.status()
         assert code == grpc.StatusCode.FAILED_PRECONDITION
         assert "ERR_EXTENSION_UNSUPPORTED" in details
+    finally:
+        await raw.close()
+
+
+class _Reader:
+    """Collects a raw stream's msg frames in a task (cancelling a pending read would cancel the
+    whole RPC, so a read cannot simply time out)."""
+
+    def __init__(self, raw: RawStream) -> None:
+        self.msgs: list[aether_pb2.IncomingMessage] = []
+        self.task = asyncio.ensure_future(self._run(raw))
+
+    async def _run(self, raw: RawStream) -> None:
+        while (frame := await raw.call.read()) is not grpc.aio.EOF:
+            if frame.WhichOneof("payload") == "msg":
+                self.msgs.append(frame.msg)
+
+    async def settled(self, quiet_s: float = 0.5) -> int:
+        """The count once no new message arrived for `quiet_s`."""
+        while True:
+            before = len(self.msgs)
+            await asyncio.sleep(quiet_s)
+            if len(self.msgs) == before:
+                return before
+
+
+async def test_an_unacknowledging_client_holds_at_most_the_prefetch_window(
+    gateway: EmbeddedGateway,
+) -> None:
+    init = agent_init("dlv", "peer", "hoarder")
+    init.init.extensions.append(declaration())
+    raw = await open_raw(gateway.target, init)
+    reader = _Reader(raw)
+    sender = _client("a")
+    try:
+        await sender.connect(gateway.target)
+        for i in range(PREFETCH + 100):
+            await sender.send_message_to_agent("dlv", "peer", "hoarder", str(i).encode())
+        assert await reader.settled() == PREFETCH, "the gateway sent past the window"
+        tags = [m.delivery_tag for m in reader.msgs[:50]]
+        await raw.send(Up(delivery_ack=aether_pb2.DeliveryAck(delivery_tags=tags)))
+        assert await reader.settled() == PREFETCH + 50
+        expected = [str(i).encode() for i in range(PREFETCH + 50)]
+        assert [m.payload for m in reader.msgs] == expected
+    finally:
+        reader.task.cancel()
+        await sender.close()
+        await raw.close()
+
+
+async def test_an_overlong_message_id_is_refused(gateway: EmbeddedGateway) -> None:
+    init = agent_init("dlv", "peer", "long-ids")
+    init.init.extensions.append(declaration())
+    raw = await open_raw(gateway.target, init)
+    try:
+        send = aether_pb2.SendMessage(
+            target_topic="ag::dlv::peer::b", payload=b"x", message_id="i" * 1000
+        )
+        await raw.send(Up(send=send))
+        while (frame := await raw.read()).WhichOneof("payload") != "send_confirm":
+            pass
+        (refusal,) = frame.send_confirm.refused
+        assert refusal.code == "ERR_INVALID_ARGUMENT"
+        assert len(refusal.message_id) == 128
+        assert not frame.send_confirm.committed
     finally:
         await raw.close()
