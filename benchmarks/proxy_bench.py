@@ -15,7 +15,7 @@ in its own process:
 Scenarios: GET /ping with one request in flight; POST /echo of 64 KiB (inline) and of 1 MiB
 (chunked over the stream both ways) with one in flight; GET /ping with --concurrency in flight.
 For each: requests/s and p50 latency of both sides, and proxy/direct ratios, medians over
---rounds interleaved rounds. Timings are printed, never asserted (DESIGN §5).
+--rounds interleaved rounds. Timings are printed, never asserted.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 
 Runs client_bench.py, gateway_bench.py, proxy_bench.py and delivery_bench.py, each in its own
 process with this interpreter, printing their output as it comes and a summary at the end. Exits
-non-zero if any of them failed. Timings are printed, never asserted (DESIGN §5).
+non-zero if any of them failed. Timings are printed, never asserted.
 """
 
 from __future__ import annotations

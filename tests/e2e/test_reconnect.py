@@ -1,4 +1,4 @@
-"""Reconnection against a gateway process that is killed and restarted (DESIGN §3.5).
+"""Reconnection against a gateway process that is killed and restarted.
 
 Every wait is a condition polled with a deadline: a kill or restart is followed by waiting for
 what it must cause (the drop seen, a new session, a delivery), never by a fixed pause.

@@ -1,4 +1,4 @@
-"""Issue 3 item 8: admin operations (sheet §9) through the SDK's raw admin primitives."""
+"""Issue 3 item 8: admin operations through the SDK's raw admin primitives."""
 
 from __future__ import annotations
 

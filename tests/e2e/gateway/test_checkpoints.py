@@ -1,4 +1,4 @@
-"""Issue 3 item 5: checkpoints in each identity's namespace (sheet §6)."""
+"""Issue 3 item 5: checkpoints in each identity's namespace."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 3 item 2: the handshake (sheet §1.2-1.5), at the wire and through the SDK."""
+"""Issue 3 item 2: the handshake, at the wire and through the SDK."""
 
 from __future__ import annotations
 

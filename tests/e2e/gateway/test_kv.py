@@ -1,4 +1,4 @@
-"""Issue 3 item 4: the KV store over the 8 scopes (sheet §5), through the SDK and the wire."""
+"""Issue 3 item 4: the KV store over the 8 scopes, through the SDK and the wire."""
 
 from __future__ import annotations
 

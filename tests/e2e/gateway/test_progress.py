@@ -1,4 +1,4 @@
-"""ProgressReport -> ProgressUpdate on the progress lanes (sheet §2.3 filter, §11)."""
+"""ProgressReport -> ProgressUpdate on the progress lanes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 3 item 3: SendMessage routing (sheet §2-3) between real clients."""
+"""Issue 3 item 3: SendMessage routing between real clients."""
 
 from __future__ import annotations
 

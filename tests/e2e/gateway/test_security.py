@@ -1,4 +1,4 @@
-"""Issue 3 item 10: credentials on a non-dev gateway (sheet §1.1-1.2), TLS and mTLS."""
+"""Issue 3 item 10: credentials on a non-dev gateway, TLS and mTLS."""
 
 from __future__ import annotations
 

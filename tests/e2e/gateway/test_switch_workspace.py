@@ -1,4 +1,4 @@
-"""Issue 3 item 7: SwitchWorkspace re-subscribes a user's workspace lanes (sheet §8)."""
+"""Issue 3 item 7: SwitchWorkspace re-subscribes a user's workspace lanes."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Task tokens: an orchestrator's startup order carries a token that admits exactly the agent it
-launches, outside dev mode (sheet §1.1, §7.4)."""
+launches, outside dev mode."""
 
 from __future__ import annotations
 

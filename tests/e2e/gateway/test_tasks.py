@@ -1,4 +1,4 @@
-"""Issue 3 item 6: task creation and assignment, queries and operations (sheet §7)."""
+"""Issue 3 item 6: task creation and assignment, queries and operations."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Credential checks at the handshake (sheet §1.1-1.2, docs/security.md).
+"""Credential checks at the handshake.
 
 Outside dev mode every principal presents a credential: a task token, an API key bound to its
 principal type and identity patterns, or an mTLS client certificate naming its identity. In dev
@@ -162,7 +162,7 @@ def settle(admission: Admission, tokens: TokenStore, session_id: str) -> None:
 def _admit_task_token(
     token: str, who: ResolvedIdentity, tokens: TokenStore, resume_session_id: str
 ) -> Admission:
-    """A token minted for one startup order admits exactly that order's identity (sheet §1.1),
+    """A token minted for one startup order admits exactly that order's identity,
     for one session: later it only resumes the session it opened (or last resumed)."""
     record = tokens.authenticate(token)
     if record is None:

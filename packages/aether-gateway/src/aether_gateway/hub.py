@@ -1,6 +1,6 @@
 """Sessions, subscriptions and delivery.
 
-Identity topics are durable queues (sheet §3.2, DESIGN §3.6): every frame for one is written ahead
+Identity topics are durable queues: every frame for one is written ahead
 through the group commit and deleted once handed to gRPC, so a frame for an identity that is
 offline, or a frame caught in memory by a crash, is delivered when the identity connects, in
 order, at least once. Broadcast lanes are live only.
@@ -163,7 +163,7 @@ OUTBOUND_REPLAY_LIMIT = 60_000
 
 
 def wants_progress(topic: str, update: aether_pb2.ProgressUpdate) -> bool:
-    """The progress filter (sheet §2.3): not your own updates, nor ones addressed to others.
+    """The progress filter: not your own updates, nor ones addressed to others.
 
     A recipient `us::uid` (a bare user) reaches every window `us::uid::*` of that user.
     """

@@ -1,4 +1,4 @@
-"""Resolve an InitConnection to a principal, its identity string and topic (sheet §1.1, §2.2)."""
+"""Resolve an InitConnection to a principal, its identity string and topic."""
 
 from __future__ import annotations
 

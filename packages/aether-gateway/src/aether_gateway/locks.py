@@ -1,4 +1,4 @@
-"""Identity locks: one live session per identity, with resume (sheet §1.4), in one process."""
+"""Identity locks: one live session per identity, with resume, in one process."""
 
 from __future__ import annotations
 

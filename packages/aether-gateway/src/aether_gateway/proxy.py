@@ -1,4 +1,4 @@
-"""HTTP over the stream (sheet §10): the gateway relays ProxyHttpRequest, its body chunks and the
+"""HTTP over the stream: the gateway relays ProxyHttpRequest, its body chunks and the
 ProxyHttpResponse between a caller and a terminator (usually a service principal).
 
 The relay gives every request a wire id (`_aether/wire/<uuid>`) so two callers that reuse the same

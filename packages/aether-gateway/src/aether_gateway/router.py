@@ -1,4 +1,4 @@
-"""SendMessage routing: topic checks, principal matrix, payload cap, fan-in, delivery (sheet §3)."""
+"""SendMessage routing: topic checks, principal matrix, payload cap, fan-in, delivery."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ class Router:
         return []
 
     def resolve_service(self, wildcard: str) -> str | None:
-        """A random live instance of `sv::impl` (sheet §10 addressing)."""
+        """A random live instance of `sv::impl`."""
         prefix = wildcard + "::"
         live = [identity for identity in self.hub.by_identity if identity.startswith(prefix)]
         return random.choice(live) if live else None

@@ -1,4 +1,4 @@
-"""ACLOperation: rules, fallback policies and expiry cleanup (sheet §9.3).
+"""ACLOperation: rules, fallback policies and expiry cleanup.
 
 Every outcome, refusals included, is one ACLResponse. The reference never echoes request_id here;
 we do, which the SDK ignores and other clients can use to correlate.

@@ -1,4 +1,4 @@
-"""AgentOperation: the agent registry and the list of live orchestrators (sheet §9.2).
+"""AgentOperation: the agent registry and the list of live orchestrators.
 
 Responses echo request_id (the reference does not; the SDK ignores it either way).
 """

@@ -169,7 +169,7 @@ def kv_namespace(*parts: str) -> str:
 
 
 def _namespace(caller: Caller, scope: int, user_id: str, workspace: str) -> str:
-    """The storage namespace of `scope` for this caller (fact sheet §5 table, made collision-free).
+    """The storage namespace of `scope` for this caller.
 
     Exclusive scopes belong to the caller's whole identity: principal type, workspace,
     implementation and specifier, so same-named agents of two workspaces, or an agent and a task

@@ -1,4 +1,4 @@
-"""The KV ACL stage (sheet §5 "Who may use KV"), applied outside dev mode.
+"""The KV ACL stage, applied outside dev mode.
 
 First the workspace binding: a scope that names a workspace (the op's, else the caller's) needs
 that workspace within the caller's reach (workspace_reach), whatever KV rules say. Then exclusive

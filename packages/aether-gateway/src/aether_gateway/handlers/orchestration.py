@@ -1,4 +1,4 @@
-"""Startup orders (sheet §7.4, §3.2): ask a live orchestrator to launch an offline agent.
+"""Startup orders: ask a live orchestrator to launch an offline agent.
 
 Used by TARGETED task creation and by routing, when a message targets an `ag::`/`tu::` identity
 that is not connected but whose implementation is registered with an orchestrator profile.
@@ -141,7 +141,7 @@ def task_token_name(identity: str) -> str:
 
 
 def startup_context(task: TaskRecord) -> dict[str, str]:
-    """ConfigSnapshot.task_context for an agent launched by `task` (sheet §5, field 3)."""
+    """ConfigSnapshot.task_context for an agent launched by `task`."""
     context = {
         "task_id": task.task_id,
         "workspace": task.workspace,

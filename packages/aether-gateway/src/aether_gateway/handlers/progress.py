@@ -1,4 +1,4 @@
-"""ProgressReport (upstream 14) becomes a ProgressUpdate on the progress lanes (sheet §11)."""
+"""ProgressReport (upstream 14) becomes a ProgressUpdate on the progress lanes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SessionOperation: list, inspect and disconnect live sessions (sheet §9.6).
+"""SessionOperation: list, inspect and disconnect live sessions.
 
 Every outcome, refusals included, is one SessionOperationResponse carrying the request_id.
 """

@@ -1,4 +1,4 @@
-"""Tasks (sheet §7): creation and assignment, TaskQuery, TaskOperation and the on-connect hooks.
+"""Tasks: creation and assignment, TaskQuery, TaskOperation and the on-connect hooks.
 
 Assignments for other sessions go out through the hub; each handler returns only the caller's
 frames. `acl=None` means "no ACL service", where the reference lets every task call through.

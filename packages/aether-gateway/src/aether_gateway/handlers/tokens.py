@@ -1,4 +1,4 @@
-"""TokenOperation: admin management of API keys (sheet §9.4). Every response echoes request_id.
+"""TokenOperation: admin management of API keys. Every response echoes request_id.
 
 Implementation and specifier patterns travel as scope entries `implementation:<glob>` and
 `specifier:<glob>` (store/tokens.py). REVOKE and DELETE end the key's live sessions.

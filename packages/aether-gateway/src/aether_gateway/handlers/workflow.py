@@ -1,4 +1,4 @@
-"""WorkflowOperation relay (sheet §9.5): forwarded to the connected workflow engine, which answers
+"""WorkflowOperation relay: forwarded to the connected workflow engine, which answers
 with a WorkflowResponse that goes back to the requester (matched by request_id)."""
 
 from __future__ import annotations

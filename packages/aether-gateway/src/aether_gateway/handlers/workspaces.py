@@ -1,4 +1,4 @@
-"""WorkspaceOperation: the admin catalogue of workspaces (sheet §9.1).
+"""WorkspaceOperation: the admin catalogue of workspaces.
 
 Responses echo request_id (the reference does not; the SDK ignores it either way).
 """

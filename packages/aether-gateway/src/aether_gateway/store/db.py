@@ -1,7 +1,7 @@
 """The SQLite connection every store module shares.
 
 One connection, used only from the gateway's event-loop thread. WAL with synchronous=NORMAL: a
-committed write survives `kill -9` of the process (not power loss: that needs FULL, DESIGN §3.6).
+committed write survives `kill -9` of the process (not power loss: that needs FULL).
 Each store module registers its DDL with `Database.register_schema` at import time; `Database`
 applies all of them when it opens.
 """

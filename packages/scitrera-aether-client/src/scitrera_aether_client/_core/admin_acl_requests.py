@@ -1,5 +1,5 @@
 """Request builders for the ACL part of the admin clients: rules, fallback policies, roles and
-groups (sheet §9.3). See admin_requests for AdminRequest and the argument checks."""
+groups. See admin_requests for AdminRequest and the argument checks."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ WF = aether_pb2.WorkflowOperation
 INT32_MAX = 2**31 - 1
 MAX_ACCESS_LEVEL = 50  # SUPERADMIN; READ=10, READWRITE=20, MANAGE=30, ADMIN=40
 #: How a refusal reads in a success=false response: ours says "permission denied: ..."; the
-#: reference gateway's ACL checks say "access denied: ..." (sheet §1.2), so both count.
+#: reference gateway's ACL checks say "access denied: ...", so both count.
 _DENIED = re.compile(r"permission[ _]denied|access denied", re.IGNORECASE)
 
 

@@ -3,7 +3,7 @@
 It owns the gRPC stream, the handshake, request/response correlation, downstream dispatch,
 reconnection with session resume, and the bounded outbound buffer. It runs on one event loop (the
 caller's for async clients, a background loop thread for sync clients); the facades differ only in
-how they wait (DESIGN §3.3).
+how they wait.
 """
 
 from __future__ import annotations
@@ -521,7 +521,7 @@ class Connection:
         self.outbox.requeue_front(frames)
 
     def _requeue_idempotent(self) -> None:
-        """Resend idempotent calls on the next stream; fail the others at once (DESIGN §3.5)."""
+        """Resend idempotent calls on the next stream; fail the others at once."""
         resend = []
         for rid, pending in list(self.pending.items()):
             if pending.idempotent:

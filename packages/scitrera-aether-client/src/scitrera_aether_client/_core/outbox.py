@@ -5,8 +5,7 @@ Sends never touch the network: they append here and the writer drains. Two regim
 - stream up: a sender that finds more than `capacity` frames waiting is slowed down until the
   writer catches up (async senders await, sync senders block): backpressure, nothing refused;
 - stream down (before connect, while reconnecting): frames wait up to `capacity`, and a send
-  beyond that raises BufferFullError instead of growing without bound or dropping silently
-  (DESIGN §3.5).
+  beyond that raises BufferFullError instead of growing without bound or dropping silently.
 """
 
 from __future__ import annotations
