@@ -18,7 +18,6 @@ from scitrera_aether_client._core.tls import (
     channel_credentials,
     repair_pem,
     resolve_tls,
-    server_credentials,
 )
 from scitrera_aether_client.exceptions import InvalidArgumentError
 from scitrera_aether_client.testing import TestPKI, make_test_pki
@@ -336,25 +335,3 @@ def test_channel_credentials(pki: TestPKI) -> None:
     assert isinstance(channel_credentials(TLSOptions()), grpc.ChannelCredentials)
     mutual = TLSOptions(pki.ca_cert, pki.client_cert, pki.client_key)
     assert isinstance(channel_credentials(mutual), grpc.ChannelCredentials)
-
-
-def test_server_credentials(pki: TestPKI) -> None:
-    plain = server_credentials(pki.server_cert, pki.server_key)
-    mutual = server_credentials(pki.server_cert, pki.server_key, pki.ca_cert)
-    assert isinstance(plain, grpc.ServerCredentials)
-    assert isinstance(mutual, grpc.ServerCredentials)
-
-
-@pytest.mark.parametrize(
-    ("args", "argument"),
-    [
-        ((b"", b"key"), "cert_pem"),
-        ((b"cert", b"  "), "key_pem"),
-        (("cert", b"key"), "cert_pem"),
-        ((b"cert", b"key", b""), "client_ca_pem"),
-    ],
-)
-def test_server_credentials_validation(args: tuple[object, ...], argument: str) -> None:
-    with pytest.raises(InvalidArgumentError) as info:
-        server_credentials(*args)  # type: ignore[arg-type]
-    assert info.value.argument == argument

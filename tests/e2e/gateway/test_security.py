@@ -10,6 +10,7 @@ import pytest
 
 from aether_gateway.config import GatewayConfig
 from aether_gateway.embedded import EmbeddedGateway
+from aether_gateway.tls import server_credentials
 from scitrera_aether_client import (
     AsyncAgentClient,
     AsyncBridgeClient,
@@ -24,7 +25,6 @@ from scitrera_aether_client import (
     Credentials,
     PermissionDeniedError,
 )
-from scitrera_aether_client._core.tls import server_credentials
 
 from ._support import FAST, RawStream, agent_init, messages, wait_payload
 

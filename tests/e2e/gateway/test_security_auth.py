@@ -24,6 +24,7 @@ import pytest
 
 from aether_gateway.config import GatewayConfig
 from aether_gateway.embedded import EmbeddedGateway
+from aether_gateway.tls import server_credentials
 from scitrera_aether_client import (
     AsyncAgentClient,
     AsyncMetricsBridgeClient,
@@ -33,7 +34,6 @@ from scitrera_aether_client import (
     Credentials,
     PermissionDeniedError,
 )
-from scitrera_aether_client._core.tls import server_credentials
 from scitrera_aether_client.proto import aether_pb2
 
 from ._support import (

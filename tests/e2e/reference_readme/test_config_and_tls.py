@@ -13,8 +13,9 @@ import pytest
 
 from aether_gateway.config import GatewayConfig
 from aether_gateway.embedded import EmbeddedGateway, run_gateway
+from aether_gateway.tls import server_credentials
 from scitrera_aether_client import AgentClient, TaskClient
-from scitrera_aether_client._core.tls import TLSOptions, server_credentials
+from scitrera_aether_client._core.tls import TLSOptions
 from scitrera_aether_client.proto import aether_pb2
 from scitrera_aether_client.testing import TestPKI
 

@@ -23,9 +23,7 @@ from aether_gateway.store.acl import AccessLevel, ACLRule, ACLStore, access_leve
 from aether_gateway.store.db import Database, now_s
 from aether_gateway.store.tokens import TokenRecord, TokenStore
 from aether_gateway.store.workspaces import WorkspaceStore
-from scitrera_aether_client._core.validation import identity_problem
-from scitrera_aether_client._generated.principals import PRINCIPALS
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import PRINCIPALS, aether_pb2, identity_problem
 
 ACL_PRINCIPAL_TYPES = sorted({p.acl_type for p in PRINCIPALS.values()} | {"wildcard"})
 _PAGE = 1000

@@ -20,7 +20,7 @@ import grpc
 from aether_gateway.handlers.orchestration import task_token_name
 from aether_gateway.identity import ResolvedIdentity
 from aether_gateway.store.tokens import TokenStore, bind_check, glob_match
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 log = logging.getLogger("aether_gateway")
 

@@ -15,7 +15,7 @@ from aether_gateway.config import GatewayConfig
 from aether_gateway.embedded import EmbeddedGateway
 from aether_gateway.limits import add_limit_flags, with_limits
 from aether_gateway.ops.logs import JsonFormatter
-from scitrera_aether_client._core.tls import server_credentials
+from aether_gateway.tls import server_credentials
 
 DB_NAME = "gateway.sqlite3"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from scitrera_aether_client._generated.principals import BY_ARM, PrincipalSpec
-from scitrera_aether_client._generated.topics import VALID_PREFIXES
+from scitrera_aether_client.wire import BY_ARM, VALID_PREFIXES, PrincipalSpec
 
 
 @dataclass(frozen=True, slots=True)

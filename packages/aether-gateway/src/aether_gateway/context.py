@@ -11,8 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from scitrera_aether_client._generated.principals import PrincipalSpec
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import PrincipalSpec, aether_pb2
 
 
 @dataclass

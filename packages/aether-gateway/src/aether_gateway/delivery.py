@@ -20,8 +20,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from scitrera_aether_client._core.delivery import DELIVERY_URI, DELIVERY_VERSION
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import DELIVERY_URI, DELIVERY_VERSION, aether_pb2
 
 #: Messages sent to one session and not yet acknowledged, at most.
 PREFETCH = 4096

@@ -22,7 +22,7 @@ from aether_gateway.ops.server import OpsServer
 from aether_gateway.server import Gateway
 from aether_gateway.services import Services
 from aether_gateway.store.db import Database
-from scitrera_aether_client.proto import aether_pb2_grpc
+from scitrera_aether_client.wire import aether_pb2_grpc
 
 log = logging.getLogger("aether_gateway")
 

@@ -19,8 +19,7 @@ from aether_gateway.group_commit import GroupCommit
 from aether_gateway.ops.metrics import GatewayMetrics
 from aether_gateway.session import Outgoing, Session
 from aether_gateway.store.queue import MessageQueue
-from scitrera_aether_client._generated.principals import PrincipalSpec
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import PrincipalSpec, aether_pb2
 
 log = logging.getLogger("aether_gateway")
 RESOURCE_EXHAUSTED = 8  # grpc.StatusCode.RESOURCE_EXHAUSTED

@@ -6,9 +6,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from scitrera_aether_client._core.validation import identity_problem
-from scitrera_aether_client._generated.principals import BY_ARM, PrincipalSpec
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import BY_ARM, PrincipalSpec, aether_pb2, identity_problem
 
 
 class IdentityError(ValueError):

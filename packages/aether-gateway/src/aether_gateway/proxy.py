@@ -29,7 +29,7 @@ from aether_gateway.hub import Hub
 from aether_gateway.router import topic_problem
 from aether_gateway.store.acl import ACLStore
 from aether_gateway.workspace_reach import topic_workspace
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 log = logging.getLogger("aether_gateway.proxy")
 

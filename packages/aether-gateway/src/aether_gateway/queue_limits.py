@@ -38,8 +38,7 @@ from aether_gateway.hub import Hub
 from aether_gateway.store.agents import AgentStore
 from aether_gateway.store.db import Database, now_ms
 from aether_gateway.store.tokens import TokenStore, bind_check
-from scitrera_aether_client._generated.principals import PrincipalSpec
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import PrincipalSpec, aether_pb2
 
 log = logging.getLogger("aether_gateway")
 

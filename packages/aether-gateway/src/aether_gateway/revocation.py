@@ -17,7 +17,7 @@ from collections import defaultdict
 from aether_gateway.hub import Hub, end
 from aether_gateway.session import Outgoing, Session
 from aether_gateway.store.tokens import TokenStore
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 log = logging.getLogger("aether_gateway")
 UNAUTHENTICATED = 16  # grpc.StatusCode.UNAUTHENTICATED

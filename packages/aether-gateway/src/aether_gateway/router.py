@@ -8,7 +8,7 @@ from collections.abc import Callable
 from aether_gateway.context import Caller
 from aether_gateway.hub import Hub
 from aether_gateway.workspace_reach import topic_workspace
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 Frame = aether_pb2.DownstreamMessage
 Frames = list[Frame]

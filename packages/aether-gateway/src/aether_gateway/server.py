@@ -29,7 +29,7 @@ from aether_gateway.locks import DuplicateIdentity, LockTable, ResumeRefused
 from aether_gateway.router import Router, error
 from aether_gateway.services import Services
 from aether_gateway.session import Outgoing, Session
-from scitrera_aether_client.proto import aether_pb2, aether_pb2_grpc
+from scitrera_aether_client.wire import aether_pb2, aether_pb2_grpc
 
 log = logging.getLogger("aether_gateway")
 logsafe.install()  # client text reaches this log: one clipped line per record
@@ -324,7 +324,7 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
             return [error("ERR_INTERNAL", f"internal error handling {arm}", rid)]
 
     def _switch_workspace(self, caller: Caller, msg: aether_pb2.SwitchWorkspace) -> list[Down]:
-        from scitrera_aether_client._core.validation import identity_problem
+        from scitrera_aether_client.wire import identity_problem
 
         if not caller.principal.workspace_subscriptions:
             return [error("ERR_INVALID_PRINCIPAL", "only users can switch workspaces")]

@@ -43,7 +43,7 @@ from aether_gateway.store.tasks import TaskStore
 from aether_gateway.store.tokens import TokenStore
 from aether_gateway.store.workspaces import WorkspaceStore
 from aether_gateway.workspace_reach import may_reach
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 Down = aether_pb2.DownstreamMessage
 Handler = Callable[[Caller, Any], list[Down]]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from aether_gateway.context import Caller
 from aether_gateway.delivery import DeliveryState
 from aether_gateway.group_commit import Batch
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 # A session this far behind is ended rather than buffered without bound; its durable frames stay
 # stored and are replayed, in order, when it reconnects.

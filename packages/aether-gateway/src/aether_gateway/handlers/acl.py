@@ -17,7 +17,7 @@ from aether_gateway.handlers.admin_input import (
 )
 from aether_gateway.handlers.admin_policy import denial_message
 from aether_gateway.store.acl import ACLRule, ACLStore, FallbackPolicy, access_level_name
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 Op = aether_pb2.ACLOperation
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from aether_gateway.store.acl import AccessLevel
-from scitrera_aether_client._core.validation import identity_problem
+from scitrera_aether_client.wire import identity_problem
 
 INVALID = "ERR_INVALID_ARGUMENT"
 MAX_TTL_S = 100 * 365 * 86_400  # a century: any longer TTL means "never", which 0 says

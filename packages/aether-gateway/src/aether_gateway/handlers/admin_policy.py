@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from aether_gateway.context import Caller
 from aether_gateway.store.acl import AccessLevel, ACLStore
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 _ACL_READ_OPS = frozenset(
     {

@@ -8,7 +8,7 @@ from __future__ import annotations
 from aether_gateway.context import Caller, Hub
 from aether_gateway.handlers.admin_policy import denial_error
 from aether_gateway.store.agents import AgentStore
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 Op = aether_pb2.AgentOperation
 DEFAULT_LIMIT = 100

@@ -12,7 +12,7 @@ import sqlite3
 from aether_gateway.context import Caller
 from aether_gateway.handlers.admin_input import invalid, ttl_problem
 from aether_gateway.store.checkpoints import CheckpointStore
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 DEFAULT_KEY = "default"
 DEFAULT_MAX_DATA_BYTES = 8 << 20

@@ -15,7 +15,7 @@ from aether_gateway.context import Caller, Hub
 from aether_gateway.handlers.admin_input import enum_name
 from aether_gateway.handlers.sessions import connection_info
 from aether_gateway.store.queue import MessageQueue
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 Q = aether_pb2.AdminQuery
 OK = aether_pb2.HEALTH_CHECK_STATUS_OK

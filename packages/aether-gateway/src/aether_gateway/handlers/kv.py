@@ -20,8 +20,7 @@ from aether_gateway.handlers.kv_acl import kv_refusal
 from aether_gateway.limits import ENTRY_OVERHEAD
 from aether_gateway.store.acl import ACLStore
 from aether_gateway.store.kv import KVStore
-from scitrera_aether_client._core.validation import identity_problem
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2, identity_problem
 
 ERR_PERMISSION_DENIED = "ERR_PERMISSION_DENIED"
 ERR_INVALID_ARGUMENT = "ERR_INVALID_ARGUMENT"

@@ -14,8 +14,7 @@ from aether_gateway.context import Caller
 from aether_gateway.handlers.admin_policy import acl_subject
 from aether_gateway.store.acl import AccessLevel, ACLStore
 from aether_gateway.workspace_reach import may_reach
-from scitrera_aether_client._core.validation import identity_problem
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2, identity_problem
 
 _Op = aether_pb2.KVOperation
 _READS = frozenset({_Op.GET, _Op.LIST, _Op.SET_CARD})

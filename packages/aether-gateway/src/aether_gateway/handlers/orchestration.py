@@ -14,7 +14,7 @@ from aether_gateway.store.agents import AgentStore
 from aether_gateway.store.db import now_ms, now_s
 from aether_gateway.store.tasks import AGENT_STARTUP, PENDING, TaskRecord, TaskStore
 from aether_gateway.store.tokens import TokenStore
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 
 def assignment(task: TaskRecord) -> aether_pb2.DownstreamMessage:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from aether_gateway.context import Caller, Hub
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 SENDERS = frozenset({"agent", "task", "service"})
 

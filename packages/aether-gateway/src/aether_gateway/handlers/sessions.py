@@ -10,7 +10,7 @@ from typing import cast
 from aether_gateway.context import Caller, Hub
 from aether_gateway.handlers.admin_policy import denial_message
 from aether_gateway.store.db import now_ms
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 Op = aether_pb2.SessionOperation
 DEFAULT_REASON = "disconnected by administrator"

@@ -29,7 +29,7 @@ from aether_gateway.store.tasks import (
 )
 from aether_gateway.store.tokens import TokenStore
 from aether_gateway.workspace_reach import may_reach, topic_workspace
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 MAX_PAYLOAD_BYTES = 512 * 1024
 DEFAULT_QUERY_LIMIT = 100

@@ -16,8 +16,7 @@ from aether_gateway.store.tokens import (
     TokenRecord,
     TokenStore,
 )
-from scitrera_aether_client._generated.principals import PRINCIPALS
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import PRINCIPALS, aether_pb2
 
 Op = aether_pb2.TokenOperation
 DEFAULT_LIMIT = 100

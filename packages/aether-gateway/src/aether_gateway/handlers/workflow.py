@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from aether_gateway.context import Caller, Hub
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 Down = aether_pb2.DownstreamMessage
 

@@ -16,7 +16,7 @@ from aether_gateway.handlers.admin_input import (
 )
 from aether_gateway.handlers.admin_policy import denial_error
 from aether_gateway.store.workspaces import WorkspaceStore
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 Op = aether_pb2.WorkspaceOperation
 DEFAULT_LIMIT = 100

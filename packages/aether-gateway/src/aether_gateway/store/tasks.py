@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, cast
 
 from aether_gateway.store.db import Database, now_s
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 Database.register_schema(
     """

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from aether_gateway.store.db import Database, now_s
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import aether_pb2
 
 Database.register_schema(
     """

@@ -37,7 +37,6 @@ __all__ = [
     "channel_credentials",
     "repair_pem",
     "resolve_tls",
-    "server_credentials",
 ]
 
 ENV_TLS_ENABLED = "AETHER_TLS_ENABLED"
@@ -232,24 +231,4 @@ def channel_credentials(options: TLSOptions) -> grpc.ChannelCredentials:
         root_certificates=options.root_cert,
         private_key=options.client_key,
         certificate_chain=options.client_cert,
-    )
-
-
-def server_credentials(
-    cert_pem: bytes, key_pem: bytes, client_ca_pem: bytes | None = None
-) -> grpc.ServerCredentials:
-    """Server-side credentials; with ``client_ca_pem``, clients must present a cert it signed."""
-    for argument, value in (("cert_pem", cert_pem), ("key_pem", key_pem)):
-        if not isinstance(value, bytes) or not value.strip():
-            raise InvalidArgumentError(f"{argument} must be non-empty PEM bytes", argument=argument)
-    if client_ca_pem is not None and (
-        not isinstance(client_ca_pem, bytes) or not client_ca_pem.strip()
-    ):
-        raise InvalidArgumentError(
-            "client_ca_pem must be non-empty PEM bytes or None", argument="client_ca_pem"
-        )
-    return grpc.ssl_server_credentials(
-        [(key_pem, cert_pem)],
-        root_certificates=client_ca_pem,
-        require_client_auth=client_ca_pem is not None,
     )

@@ -1,0 +1,40 @@
+"""The supported surface for code that speaks aether.v1 from the other side: the gateway and tools.
+
+The SDK keeps its machinery in private modules (``_core``, ``_generated``, ``_facade``,
+``_common``) so it can move things around freely. Whatever the gateway (``aether_gateway``) and
+other tools need from it is re-exported here, under stable names, and nowhere else: they import
+this module, never a private one (``tox -e lint`` enforces this with import-linter contracts).
+
+What is here:
+
+- ``aether_pb2`` / ``aether_pb2_grpc``: the protoc-generated messages and gRPC service stubs.
+- ``PRINCIPALS``, ``BY_ARM``, ``PrincipalSpec``: the generated principal table (by key and by
+  ``InitConnection.client_type`` arm), the one table client and gateway both enforce.
+- ``VALID_PREFIXES``: every topic prefix a send may address.
+- ``identity_problem``: why a string is not a valid identity field, or None; the gateway's rule,
+  shared so the client refuses exactly what the gateway would.
+- ``DELIVERY_URI`` / ``DELIVERY_VERSION``: the delivery-acknowledgement extension's name and
+  version as negotiated in the handshake.
+
+Adding a name: re-export it here, list it in ``__all__`` and say what it is above.
+"""
+
+from __future__ import annotations
+
+from scitrera_aether_client._core.delivery import DELIVERY_URI, DELIVERY_VERSION
+from scitrera_aether_client._core.validation import identity_problem
+from scitrera_aether_client._generated.principals import BY_ARM, PRINCIPALS, PrincipalSpec
+from scitrera_aether_client._generated.topics import VALID_PREFIXES
+from scitrera_aether_client.proto import aether_pb2, aether_pb2_grpc
+
+__all__ = [
+    "BY_ARM",
+    "DELIVERY_URI",
+    "DELIVERY_VERSION",
+    "PRINCIPALS",
+    "VALID_PREFIXES",
+    "PrincipalSpec",
+    "aether_pb2",
+    "aether_pb2_grpc",
+    "identity_problem",
+]
