@@ -14,7 +14,7 @@ from aether_gateway import admin_cli
 from aether_gateway.config import GatewayConfig
 from aether_gateway.embedded import EmbeddedGateway
 from aether_gateway.limits import add_limit_flags, with_limits
-from aether_gateway.ops.logs import JsonFormatter
+from aether_gateway.observability.logs import JsonFormatter
 from aether_gateway.tls import server_credentials
 
 DB_NAME = "gateway.sqlite3"

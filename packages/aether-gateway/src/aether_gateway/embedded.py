@@ -18,7 +18,7 @@ import grpc
 
 from aether_gateway.config import GatewayConfig
 from aether_gateway.limits import keepalive_options
-from aether_gateway.ops.server import OpsServer
+from aether_gateway.observability.server import OpsServer
 from aether_gateway.server import Gateway
 from aether_gateway.services import Services
 from aether_gateway.store.db import Database

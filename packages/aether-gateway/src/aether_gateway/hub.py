@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 from aether_gateway.context import Caller
 from aether_gateway.group_commit import GroupCommit
-from aether_gateway.ops.metrics import GatewayMetrics
+from aether_gateway.observability.metrics import GatewayMetrics
 from aether_gateway.session import Outgoing, Session
 from aether_gateway.store.queue import MessageQueue
 from scitrera_aether_client.wire import PrincipalSpec, aether_pb2

@@ -28,7 +28,7 @@ from aether_gateway.handlers.workflow import WorkflowRelay
 from aether_gateway.handlers.workspaces import handle_workspace_op
 from aether_gateway.hub import Hub
 from aether_gateway.limits import trim_snapshot
-from aether_gateway.ops.metrics import GatewayMetrics
+from aether_gateway.observability.metrics import GatewayMetrics
 from aether_gateway.proxy import ProxyRelay, workspace_access
 from aether_gateway.queue_limits import QueueLimits
 from aether_gateway.revocation import Revocations

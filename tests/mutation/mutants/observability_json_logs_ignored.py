@@ -5,14 +5,14 @@ from __future__ import annotations
 
 FAULT = "JsonFormatter formats records as plain text"
 CAUGHT_BY = [
-    "tests/e2e/gateway/test_ops.py::test_metrics_count_the_traffic_sent_and_probes_answer",
+    "tests/e2e/gateway/test_observability.py::test_metrics_count_the_traffic_sent_and_probes_answer",
 ]
 
 
 def plant() -> None:
     import logging
 
-    from aether_gateway.ops.logs import JsonFormatter
+    from aether_gateway.observability.logs import JsonFormatter
 
     def format(self: JsonFormatter, record: logging.LogRecord) -> str:
         return logging.Formatter.format(self, record)

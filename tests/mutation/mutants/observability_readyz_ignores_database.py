@@ -5,7 +5,7 @@ from __future__ import annotations
 
 FAULT = "EmbeddedGateway.readiness never checks the database"
 CAUGHT_BY = [
-    "tests/e2e/gateway/test_ops.py::test_readyz_is_503_while_the_database_does_not_answer",
+    "tests/e2e/gateway/test_observability.py::test_readyz_is_503_while_the_database_does_not_answer",
 ]
 
 

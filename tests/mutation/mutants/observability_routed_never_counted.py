@@ -5,12 +5,12 @@ from __future__ import annotations
 
 FAULT = "GatewayMetrics.routed is a no-op: aether_gateway_messages_routed_total stays 0"
 CAUGHT_BY = [
-    "tests/e2e/gateway/test_ops.py::test_metrics_count_the_traffic_sent_and_probes_answer",
+    "tests/e2e/gateway/test_observability.py::test_metrics_count_the_traffic_sent_and_probes_answer",
 ]
 
 
 def plant() -> None:
-    from aether_gateway.ops.metrics import GatewayMetrics
+    from aether_gateway.observability.metrics import GatewayMetrics
 
     original = GatewayMetrics.__init__
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from prometheus_client.exposition import choose_encoder
 
-from aether_gateway.ops.metrics import GatewayMetrics
+from aether_gateway.observability.metrics import GatewayMetrics
 
 log = logging.getLogger("aether_gateway")
 MAX_HEAD_BYTES = 8192  # request line and headers; a probe sends a few hundred
