@@ -8,26 +8,13 @@ rewrite its asserts; PYTEST_DONT_REWRITE keeps pytest from warning when the SDK 
 before pytest started (a sitecustomize, say): its asserts are product code, not test code.
 """
 
-from scitrera_aether_client._generated.clients import (
-    AgentClient,
-    BridgeClient,
-    MetricsBridgeClient,
-    OrchestratorClient,
-    ServiceClient,
-    TaskClient,
-    UserClient,
-    WorkflowEngineClient,
-)
-from scitrera_aether_client._generated.clients_async import (
-    AsyncAgentClient,
-    AsyncBridgeClient,
-    AsyncMetricsBridgeClient,
-    AsyncOrchestratorClient,
-    AsyncServiceClient,
-    AsyncTaskClient,
-    AsyncUserClient,
-    AsyncWorkflowEngineClient,
-)
+from typing import Final
+
+from scitrera_aether_client import constants as _constants
+
+# The client classes come from principals.yaml; the star import takes exactly exports.__all__.
+from scitrera_aether_client._generated import exports as _principal_exports
+from scitrera_aether_client._generated.exports import *  # noqa: F403
 from scitrera_aether_client._generated.topics import IDENTITY_SEP, SERVICE_WILDCARD
 from scitrera_aether_client.admin import AdminClient
 from scitrera_aether_client.admin_async import AsyncAdminClient
@@ -83,6 +70,15 @@ from scitrera_aether_client.metrics import MetricBuilder, new_metric
 
 __version__ = "0.3.0"
 
+# Importable but not in __all__, as in the reference package.
+TARGET_OFFLINE_UNSPECIFIED: Final = _constants.TARGET_OFFLINE_UNSPECIFIED
+TARGET_OFFLINE_ORCHESTRATE: Final = _constants.TARGET_OFFLINE_ORCHESTRATE
+TARGET_OFFLINE_QUEUE: Final = _constants.TARGET_OFFLINE_QUEUE
+TARGET_OFFLINE_REJECT: Final = _constants.TARGET_OFFLINE_REJECT
+WORKFLOW_SCHEDULE_AUTHORITY_POLICY_VERSION: Final = (
+    _constants.WORKFLOW_SCHEDULE_AUTHORITY_POLICY_VERSION
+)
+
 __all__ = [
     "CHAT",
     "CONTROL",
@@ -110,20 +106,10 @@ __all__ = [
     "TOOL_CALL",
     "AdminClient",
     "AetherError",
-    "AgentClient",
     "AsyncAdminClient",
-    "AsyncAgentClient",
-    "AsyncBridgeClient",
-    "AsyncMetricsBridgeClient",
-    "AsyncOrchestratorClient",
-    "AsyncServiceClient",
-    "AsyncTaskClient",
-    "AsyncUserClient",
-    "AsyncWorkflowEngineClient",
     "AuthenticationError",
     "BaseAetherClient",
     "BaseAsyncAetherClient",
-    "BridgeClient",
     "BufferFullError",
     "CheckpointError",
     "ConnectionClosedError",
@@ -135,21 +121,17 @@ __all__ = [
     "KVOperationError",
     "MessageError",
     "MetricBuilder",
-    "MetricsBridgeClient",
     "NotFoundError",
     "NotImplementedError",
-    "OrchestratorClient",
     "PermissionDeniedError",
     "PrincipalType",
     "ReconnectionError",
     "ResolvedIdentity",
-    "ServiceClient",
-    "TaskClient",
     "TimeoutError",
-    "UserClient",
-    "WorkflowEngineClient",
     "__version__",
     "from_grpc_error",
     "is_recoverable_error",
     "new_metric",
 ]
+# Every principal's FooClient and AsyncFooClient (see _generated/exports.py).
+__all__ += _principal_exports.__all__

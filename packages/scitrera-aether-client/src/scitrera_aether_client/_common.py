@@ -31,6 +31,10 @@ from scitrera_aether_client.constants import (
     OPAQUE,
     POOL,
     SELF_ASSIGN,
+    TARGET_OFFLINE_ORCHESTRATE,
+    TARGET_OFFLINE_QUEUE,
+    TARGET_OFFLINE_REJECT,
+    TARGET_OFFLINE_UNSPECIFIED,
     TARGETED,
     TOOL_CALL,
     PrincipalType,
@@ -38,11 +42,6 @@ from scitrera_aether_client.constants import (
 from scitrera_aether_client.credentials import Credentials
 from scitrera_aether_client.exceptions import NON_RECOVERABLE_CODES
 from scitrera_aether_client.proto import aether_pb2
-
-TARGET_OFFLINE_UNSPECIFIED = aether_pb2.TARGET_OFFLINE_POLICY_UNSPECIFIED
-TARGET_OFFLINE_ORCHESTRATE = aether_pb2.TARGET_OFFLINE_POLICY_ORCHESTRATE
-TARGET_OFFLINE_QUEUE = aether_pb2.TARGET_OFFLINE_POLICY_QUEUE
-TARGET_OFFLINE_REJECT = aether_pb2.TARGET_OFFLINE_POLICY_REJECT
 
 create_topic_agent = topics.create_topic_agent
 create_topic_task_broadcast = topics.create_topic_task_broadcast

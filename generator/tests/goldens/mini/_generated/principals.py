@@ -36,6 +36,13 @@ class PrincipalSpec:
     pool_worker: bool  # receives POOL task assignments
 
 
+class PrincipalType:
+    """Principal type names as API keys and the gateway spell them."""
+
+    AGENT: Final = "Agent"
+    PROBE: Final = "Bridge"
+
+
 PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
     "agent": PrincipalSpec(
         key="agent",

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Final, cast
+
 from scitrera_aether_client._core.validation import check_non_negative
+from scitrera_aether_client._generated.principals import PRINCIPALS
 from scitrera_aether_client.exceptions import InvalidArgumentError
 from scitrera_aether_client.proto import aether_pb2
 
 SO = aether_pb2.SessionOperation
 
-#: Lowercase principal names accepted by list_connections / list_sessions.
-PRINCIPAL_TYPES = {
+#: Lowercase principal names accepted by list_connections / list_sessions, from the generated
+#: principal table ("" lists every type). Principals without an aether.v1 PrincipalType value
+#: cannot be filtered on, so they are not listed.
+PRINCIPAL_TYPES: Final[Mapping[str, aether_pb2.PrincipalType]] = {
     "": aether_pb2.PRINCIPAL_TYPE_UNSPECIFIED,
-    "agent": aether_pb2.PRINCIPAL_AGENT,
-    "task": aether_pb2.PRINCIPAL_TASK,
-    "user": aether_pb2.PRINCIPAL_USER,
-    "orchestrator": aether_pb2.PRINCIPAL_ORCHESTRATOR,
-    "workflow_engine": aether_pb2.PRINCIPAL_WORKFLOW_ENGINE,
-    "metrics_bridge": aether_pb2.PRINCIPAL_METRICS_BRIDGE,
-    "bridge": aether_pb2.PRINCIPAL_BRIDGE,
-    "service": aether_pb2.PRINCIPAL_SERVICE,
+    **{p.key: cast(aether_pb2.PrincipalType, p.enum) for p in PRINCIPALS.values() if p.enum},
 }
 
 

@@ -36,6 +36,19 @@ class PrincipalSpec:
     pool_worker: bool  # receives POOL task assignments
 
 
+class PrincipalType:
+    """Principal type names as API keys and the gateway spell them."""
+
+    AGENT: Final = "Agent"
+    TASK: Final = "Task"
+    USER: Final = "User"
+    ORCHESTRATOR: Final = "Orchestrator"
+    WORKFLOW_ENGINE: Final = "WorkflowEngine"
+    METRICS_BRIDGE: Final = "MetricsBridge"
+    SERVICE: Final = "Service"
+    BRIDGE: Final = "Bridge"
+
+
 PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
     "agent": PrincipalSpec(
         key="agent",
