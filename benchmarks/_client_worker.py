@@ -128,12 +128,30 @@ class Counters:
 # ---------------------------------------------------------------------------- raw grpcio
 
 
-class RawAgent:
-    """An agent written directly on a grpc.aio stream: init, wait for the ack, then frames."""
+#: The delivery extension as the SDK declares it (a raw agent with ack=True speaks it).
+DELIVERY_URI = "urn:scitrera-aether-sdk:delivery"
+DELIVERY_VERSION = "1"
+ACK_DELAY_S = 0.005  # delivery tags wait this long to share one DeliveryAck, as in the SDK
+ACK_BATCH = 1024
 
-    def __init__(self, spec: str, *, own_connection: bool = False) -> None:
+
+class RawAgent:
+    """An agent written directly on a grpc.aio stream: init, wait for the ack, then frames.
+
+    With ack=True it negotiates the delivery extension: every send carries a message_id (the
+    gateway confirms it after its group commit) and every delivery tag is acknowledged, batched
+    like the SDK does (ACK_DELAY_S or ACK_BATCH tags per DeliveryAck)."""
+
+    def __init__(self, spec: str, *, own_connection: bool = False, ack: bool = False) -> None:
         self.spec = spec
+        self.ack = ack
+        self.negotiated = False
         self.on_message: Callback | None = None
+        self._tags: list[int] = []
+        self._ack_timer: asyncio.TimerHandle | None = None
+        self._next_id = 0
+        # grpc core allows one pending write per call: acks and sends of one agent take turns.
+        self._write_lock = asyncio.Lock()
         # gRPC shares one TCP connection between channels of a process with the same target and
         # options; a local subchannel pool gives this agent its own, like a separate process.
         self._options = [("grpc.use_local_subchannel_pool", 1)] if own_connection else []
@@ -146,12 +164,16 @@ class RawAgent:
         self._call = aether_pb2_grpc.AetherGatewayStub(self._channel).Connect()
         identity = aether_pb2.AgentIdentity(workspace=WS, implementation=IMPL, specifier=self.spec)
         init = aether_pb2.InitConnection(agent=identity)
+        if self.ack:
+            init.extensions.add(uri=DELIVERY_URI, version=DELIVERY_VERSION, required=True)
         await self._call.write(aether_pb2.UpstreamMessage(init=init))
         while True:
             frame = await self._call.read()
             if frame is grpc.aio.EOF:
                 raise RuntimeError("stream ended before ConnectionAck")
             if frame.WhichOneof("payload") == "connection_ack":
+                negotiated = frame.connection_ack.negotiated_extensions if self.ack else ()
+                self.negotiated = any(n.uri == DELIVERY_URI and n.supported for n in negotiated)
                 break
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
@@ -161,10 +183,32 @@ class RawAgent:
             frame = await call.read()
             if frame is grpc.aio.EOF:
                 return
-            if frame.WhichOneof("payload") == "msg" and self.on_message is not None:
-                result = self.on_message(frame.msg)
+            if frame.WhichOneof("payload") != "msg":
+                continue  # SendConfirm, errors: not counted
+            msg = frame.msg
+            if self.negotiated and msg.delivery_tag:
+                self._tags.append(msg.delivery_tag)
+                if len(self._tags) >= ACK_BATCH:
+                    await self._flush_acks()
+                elif self._ack_timer is None:
+                    loop = asyncio.get_running_loop()
+                    self._ack_timer = loop.call_later(ACK_DELAY_S, self._ack_soon)
+            if self.on_message is not None:
+                result = self.on_message(msg)
                 if result is not None:
                     await result
+
+    def _ack_soon(self) -> None:
+        self._ack_timer = None
+        asyncio.get_running_loop().create_task(self._flush_acks())
+
+    async def _flush_acks(self) -> None:
+        tags, self._tags = self._tags, []
+        if tags:
+            ack = aether_pb2.DeliveryAck(delivery_tags=tags)
+            with contextlib.suppress(Exception):  # the stream may be closing
+                async with self._write_lock:
+                    await self._call.write(aether_pb2.UpstreamMessage(delivery_ack=ack))
 
     def sender(self, spec: str) -> AsyncSend:
         call = self._call
@@ -172,6 +216,22 @@ class RawAgent:
         send_message = aether_pb2.SendMessage
         upstream = aether_pb2.UpstreamMessage
         opaque = aether_pb2.OPAQUE
+
+        if self.negotiated:
+            prefix = f"{self.spec}-"
+
+            async def send_acked(payload: bytes) -> None:  # with the id the extension needs
+                self._next_id += 1
+                msg = send_message(
+                    target_topic=topic,
+                    payload=payload,
+                    message_type=opaque,
+                    message_id=f"{prefix}{self._next_id}",
+                )
+                async with self._write_lock:
+                    await call.write(upstream(send=msg))
+
+            return send_acked
 
         async def send(payload: bytes) -> None:  # the same frame our SDK builds per send
             msg = send_message(target_topic=topic, payload=payload, message_type=opaque)
@@ -195,13 +255,23 @@ class RawAgent:
 
 # ---------------------------------------------------------------------------- the SDK, async
 
+#: --delivery: "default" (the client's own default), "best-effort" or "acknowledged".
+DELIVERY = "default"
+
+
+def delivery_mode(client: Any) -> Any:
+    """Our SDK's delivery switch set as --delivery asks (the reference client has none)."""
+    if DELIVERY != "default":
+        client.acknowledged_delivery = DELIVERY == "acknowledged"
+    return client
+
 
 class SdkAsyncAgent:
     """AsyncAgentClient of whichever scitrera_aether_client this interpreter has."""
 
     def __init__(self, spec: str) -> None:
         self.spec = spec
-        self.client = sdk.AsyncAgentClient(WS, IMPL, spec)
+        self.client = delivery_mode(sdk.AsyncAgentClient(WS, IMPL, spec))
 
     @property
     def on_message(self) -> Callback | None:
@@ -353,8 +423,8 @@ def throughput_sync(target: str, run: str, n: int, size: int, window: int) -> di
             wake.set()
 
     rx_spec = f"{run}-tput-rx"
-    rx = sdk.AgentClient(WS, IMPL, rx_spec)
-    tx = sdk.AgentClient(WS, IMPL, f"{run}-tput-tx")
+    rx = delivery_mode(sdk.AgentClient(WS, IMPL, rx_spec))
+    tx = delivery_mode(sdk.AgentClient(WS, IMPL, f"{run}-tput-tx"))
     rx.on_message = on_rx
     rx.connect(target)
     tx.connect(target)
@@ -388,8 +458,8 @@ def throughput_sync(target: str, run: str, n: int, size: int, window: int) -> di
 
 def latency_sync(target: str, run: str, pings: int, size: int) -> dict[str, Any]:
     ping_spec, echo_spec = f"{run}-lat-ping", f"{run}-lat-echo"
-    pinger = sdk.AgentClient(WS, IMPL, ping_spec)
-    echo = sdk.AgentClient(WS, IMPL, echo_spec)
+    pinger = delivery_mode(sdk.AgentClient(WS, IMPL, ping_spec))
+    echo = delivery_mode(sdk.AgentClient(WS, IMPL, echo_spec))
     pong = threading.Event()
     echo_send = functools.partial(echo.send_message_to_agent, WS, IMPL, ping_spec)
 
@@ -460,7 +530,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         result["latency"] = latency_sync(args.target, args.run_id, args.pings, args.payload)
         return result
-    make: Callable[[str], Any] = RawAgent if args.flavour == "raw" else SdkAsyncAgent
+    make: Callable[[str], Any] = SdkAsyncAgent
+    if args.flavour == "raw":
+        make = functools.partial(RawAgent, ack=DELIVERY == "acknowledged")
 
     async def both() -> None:
         result["throughput"] = await throughput_async(
@@ -484,9 +556,16 @@ def main() -> None:
     parser.add_argument("--payload", type=int, default=128)
     parser.add_argument("--window", type=int, default=1_000)
     parser.add_argument("--gateway-pid", type=int, default=0, help="read its CPU time from /proc")
+    parser.add_argument(
+        "--delivery",
+        choices=["default", "best-effort", "acknowledged"],
+        default="default",
+        help="the delivery extension: the client's default (raw: best effort), or forced",
+    )
     args = parser.parse_args()
-    global GATEWAY_PID
+    global GATEWAY_PID, DELIVERY
     GATEWAY_PID = args.gateway_pid
+    DELIVERY = args.delivery
     result = run(args)
     print("RESULT " + json.dumps(result), flush=True)
     sys.stdout.flush()

@@ -48,6 +48,8 @@ class GatewayProcess:
     """`python _gateway_runner.py` on 127.0.0.1 with an ephemeral port, stopped with SIGTERM.
 
     With toy_relay=True it runs _toy_relay.py instead: the floor a gateway is compared with.
+    With source=DIR the gateway and the SDK it imports come from DIR, another checkout of this
+    repository (its packages/*/src first on PYTHONPATH): a baseline commit in the same run.
     """
 
     def __init__(
@@ -59,7 +61,9 @@ class GatewayProcess:
         data_dir: str | None = None,
         profile: str | None = None,
         python: str = sys.executable,
+        source: str | None = None,
     ) -> None:
+        self.source = source
         self.toy_relay = toy_relay
         self.toy_style = toy_style
         self.memory = memory
@@ -93,9 +97,15 @@ class GatewayProcess:
         if self.profile:
             cmd += ["--profile", self.profile]
         self._stderr_path = str(Path(self._tmp.name) / "gateway.stderr")
+        env = clean_env()
+        if self.source:
+            src = Path(self.source) / "packages"
+            env["PYTHONPATH"] = os.pathsep.join(
+                str(src / p / "src") for p in ("aether-gateway", "scitrera-aether-client")
+            )
         with open(self._stderr_path, "w") as stderr:
             self.proc = subprocess.Popen(
-                cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, env=clean_env()
+                cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env
             )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()  # "READY <port>"; the runner exits on failure

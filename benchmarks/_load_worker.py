@@ -6,9 +6,18 @@ python _load_worker.py pairs --target T --run-id R --pairs K --messages M [--win
     prints "RESULT <json>" with what was received and the first-send / last-receipt times
     (time.monotonic(), comparable across processes on Linux).
 
+python _load_worker.py rtt --target T --run-id R --pings N [--ack]
+    connects a pinger and an echo agent (each its own connection), prints "READY", waits for
+    "GO", then measures N ping-pong round trips (after 50 warm-up pings); "RESULT <json>" has
+    the p50/p99 in microseconds.
+
 python _load_worker.py idle --target T --run-id R --count C
-    opens C agent sessions, prints "READY <opened> <seconds>", holds them until "STOP" on
-    stdin, then prints "RESULT <json>" with how many were still alive.
+    opens C agent sessions, prints "READY <opened> <seconds>", holds them; on "ROUTE" its first
+    session sends one message to its last one and it prints "ROUTED <ok> <microseconds>" (the
+    sessions are still usable under that load); on "STOP" (or EOF) it prints "RESULT <json>"
+    with how many were still alive.
+
+--ack makes the agents negotiate the delivery extension (ids on sends, acknowledged deliveries).
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ import sys
 import time
 from typing import Any
 
-from _client_worker import MEASURED, WARM, RawAgent, body
+from _client_worker import MEASURED, PING, WARM, RawAgent, body, percentile
 
 
 def process_cpu() -> float:
@@ -31,14 +40,17 @@ def process_cpu() -> float:
 
 
 async def read_command() -> str:
-    line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    line: str = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     return line.strip()
 
 
 class Pair:
-    def __init__(self, run: str, index: int, messages: int, window: int, size: int) -> None:
-        self.rx = RawAgent(f"{run}-p{index}-rx", own_connection=True)
-        self.tx = RawAgent(f"{run}-p{index}-tx", own_connection=True)
+    def __init__(
+        self, run: str, index: int, messages: int, window: int, size: int, ack: bool = False
+    ) -> None:
+        self.rx = RawAgent(f"{run}-p{index}-rx", own_connection=True, ack=ack)
+        self.tx = RawAgent(f"{run}-p{index}-tx", own_connection=True, ack=ack)
+        self.ack = ack
         self.messages, self.window, self.size = messages, window, size
         self.sent = self.received = 0
         self.waiting = False
@@ -60,6 +72,8 @@ class Pair:
     async def connect(self, target: str) -> None:
         await self.rx.connect(target)
         await self.tx.connect(target)
+        if self.ack and not (self.rx.negotiated and self.tx.negotiated):
+            raise RuntimeError("the server did not accept the delivery extension")
         send = self.tx.sender(self.rx.spec)
         while not self.seen.is_set():  # both streams up and subscribed
             await send(body(WARM, self.size))
@@ -98,7 +112,8 @@ class Pair:
 
 async def pairs(args: argparse.Namespace) -> dict[str, Any]:
     group = [
-        Pair(args.run_id, i, args.messages, args.window, args.payload) for i in range(args.pairs)
+        Pair(args.run_id, i, args.messages, args.window, args.payload, args.ack)
+        for i in range(args.pairs)
     ]
     await asyncio.gather(*(p.connect(args.target) for p in group))
     print("READY", flush=True)
@@ -120,6 +135,72 @@ async def pairs(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+async def rtt(args: argparse.Namespace) -> dict[str, Any]:
+    pinger = RawAgent(f"{args.run_id}-ping", own_connection=True, ack=args.ack)
+    echo = RawAgent(f"{args.run_id}-echo", own_connection=True, ack=args.ack)
+    pong = asyncio.Event()
+    echo_send: Any = None
+
+    async def on_echo(msg: Any) -> None:
+        await echo_send(msg.payload)
+
+    echo.on_message = on_echo
+    pinger.on_message = lambda _msg: pong.set()
+    await echo.connect(args.target)
+    await pinger.connect(args.target)
+    if args.ack and not (echo.negotiated and pinger.negotiated):
+        raise RuntimeError("the server did not accept the delivery extension")
+    echo_send = echo.sender(pinger.spec)
+    ping = pinger.sender(echo.spec)
+    print("READY", flush=True)
+    if await read_command() != "GO":
+        return {"aborted": True}
+    payload = body(PING, args.payload)
+    samples: list[float] = []
+    timeouts = 0
+    cpu0 = process_cpu()
+    for i in range(50 + args.pings):
+        pong.clear()
+        started = time.perf_counter()
+        await ping(payload)
+        try:
+            async with asyncio.timeout(30.0 if i == 0 else 5.0):
+                await pong.wait()
+        except TimeoutError:
+            timeouts += 1
+            if timeouts > 3:
+                break
+            continue
+        if i >= 50:
+            samples.append((time.perf_counter() - started) * 1e6)
+    samples.sort()
+    result = {
+        "n": len(samples),
+        "expected": args.pings,
+        "timeouts": timeouts,
+        "p50_us": percentile(samples, 50) if samples else float("nan"),
+        "p99_us": percentile(samples, 99) if samples else float("nan"),
+        "cpu_seconds": process_cpu() - cpu0,
+    }
+    await pinger.close()
+    await echo.close()
+    return result
+
+
+async def route_once(first: RawAgent, last: RawAgent, size: int) -> tuple[bool, float]:
+    """One message between two held sessions: does the server still route under this load?"""
+    arrived = asyncio.Event()
+    last.on_message = lambda _msg: arrived.set()
+    started = time.perf_counter()
+    await first.sender(last.spec)(body(MEASURED, size))
+    try:
+        async with asyncio.timeout(10.0):
+            await arrived.wait()
+    except TimeoutError:
+        return False, time.perf_counter() - started
+    return True, time.perf_counter() - started
+
+
 async def idle(args: argparse.Namespace) -> dict[str, Any]:
     agents = [RawAgent(f"{args.run_id}-idle{i}", own_connection=True) for i in range(args.count)]
     gate = asyncio.Semaphore(50)  # do not stampede the gateway's accept queue
@@ -136,7 +217,11 @@ async def idle(args: argparse.Namespace) -> dict[str, Any]:
     await asyncio.gather(*(open_one(a) for a in agents))
     seconds = time.monotonic() - t0
     print(f"READY {sum(a.alive for a in agents)} {seconds:.3f}", flush=True)
-    await read_command()  # STOP (or EOF)
+    while await read_command() == "ROUTE":
+        ok, took = (False, 0.0)
+        if len(agents) >= 2 and agents[0].alive and agents[-1].alive:
+            ok, took = await route_once(agents[0], agents[-1], args.payload)
+        print(f"ROUTED {int(ok)} {took * 1e6:.0f}", flush=True)
     result = {
         "requested": args.count,
         "alive": sum(a.alive for a in agents),
@@ -150,7 +235,7 @@ async def idle(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("mode", choices=["pairs", "idle"])
+    parser.add_argument("mode", choices=["pairs", "rtt", "idle"])
     parser.add_argument("--target", required=True)
     parser.add_argument("--run-id", required=True)
     parser.add_argument("--pairs", type=int, default=1)
@@ -158,8 +243,11 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=500, help="max in flight per pair")
     parser.add_argument("--payload", type=int, default=128)
     parser.add_argument("--count", type=int, default=100, help="idle sessions")
+    parser.add_argument("--pings", type=int, default=1000, help="measured round trips (rtt)")
+    parser.add_argument("--ack", action="store_true", help="negotiate the delivery extension")
     args = parser.parse_args()
-    result = asyncio.run(pairs(args) if args.mode == "pairs" else idle(args))
+    modes = {"pairs": pairs, "rtt": rtt, "idle": idle}
+    result = asyncio.run(modes[args.mode](args))
     print("RESULT " + json.dumps(result), flush=True)
     os._exit(0)  # skip interpreter teardown of grpc (everything is closed)
 

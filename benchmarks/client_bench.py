@@ -49,6 +49,10 @@ from _harness import (
     wait_quiet,
 )
 
+ACKED_RAW = "raw grpcio, acknowledged"
+ACKED_ASYNC = "ours async, acknowledged"
+ACKED_SYNC = "ours sync, acknowledged"
+
 
 @dataclass
 class Flavour:
@@ -56,6 +60,7 @@ class Flavour:
     python: str
     kind: str  # raw | async | sync (the worker's --flavour)
     ours: bool  # a failure of ours fails the run; the reference's is reported
+    delivery: str = "default"  # the worker's --delivery
     results: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -90,6 +95,8 @@ def run_worker(flavour: Flavour, gw: GatewayProcess, args: argparse.Namespace, t
         str(args.window),
         "--gateway-pid",
         str(gw.pid),
+        "--delivery",
+        flavour.delivery,
     ]
     budget = 90 + args.messages / 200 + args.pings / 50
     try:
@@ -173,6 +180,10 @@ def report(flavours: list[Flavour]) -> None:
         ("ours sync", "raw grpcio"),
         ("ours async", f"reference async {REFERENCE_VERSION}"),
         ("ours sync", f"reference sync {REFERENCE_VERSION}"),
+        (ACKED_ASYNC, ACKED_RAW),
+        (ACKED_SYNC, ACKED_RAW),
+        (ACKED_ASYNC, "ours async"),
+        (ACKED_SYNC, "ours sync"),
     ]
     rows = []
     for a, b in pairs:
@@ -215,6 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-reference", action="store_true", help="skip the reference client")
     parser.add_argument(
+        "--no-acknowledged",
+        action="store_true",
+        help="skip the flavours with the delivery extension on (raw, ours async, ours sync)",
+    )
+    parser.add_argument(
         "--wait-quiet",
         type=float,
         help="wait up to this many seconds for the machine to be idle first (0; full: 60)",
@@ -230,9 +246,15 @@ def main(argv: list[str] | None = None) -> int:
 
     flavours = [
         Flavour("raw grpcio", sys.executable, "raw", ours=True),
-        Flavour("ours async", sys.executable, "async", ours=True),
-        Flavour("ours sync", sys.executable, "sync", ours=True),
+        Flavour("ours async", sys.executable, "async", ours=True, delivery="best-effort"),
+        Flavour("ours sync", sys.executable, "sync", ours=True, delivery="best-effort"),
     ]
+    if args.server != "toy" and not args.no_acknowledged:  # the toy relay has no extension
+        flavours += [
+            Flavour(ACKED_RAW, sys.executable, "raw", ours=True, delivery="acknowledged"),
+            Flavour(ACKED_ASYNC, sys.executable, "async", ours=True, delivery="acknowledged"),
+            Flavour(ACKED_SYNC, sys.executable, "sync", ours=True, delivery="acknowledged"),
+        ]
     if args.no_reference:
         log("# reference client skipped (--no-reference)")
     else:

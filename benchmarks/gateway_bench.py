@@ -1,26 +1,33 @@
-"""Gateway benchmark: messages routed per second between N client pairs, and idle sessions held.
+"""Gateway benchmark: routing capacity, round trip and idle sessions, against a toy relay.
 
     python benchmarks/gateway_bench.py [--quick] [--pairs 1,4,16] [--messages M] [--idle C]
+        [--servers gateway,toy] [--delivery best-effort,acknowledged]
 
-The gateway runs in its own process (_gateway_runner.py, dev mode, file SQLite unless --memory).
-The load comes from raw grpc.aio agents (_load_worker.py) in separate processes, each agent on
-its own TCP connection, so the clients never share the gateway's GIL.
+Every server runs in its own process (_gateway_runner.py: dev mode, file SQLite with durability
+on; _toy_relay.py: the relay). They are all started first and the rounds interleave them, so
+drift on a shared machine hits each alike. The load comes from raw grpc.aio agents
+(_load_worker.py) in separate processes, each agent on its own TCP connection, so the clients
+never share a server's GIL. Against the gateway the agents run twice, without and with the
+delivery extension (--delivery): "acknowledged" agents put a message_id on each send and
+acknowledge every delivery tag, as the SDK does.
 
 1. Routing: for each N, N sender->receiver pairs spread over --procs load processes; every
    sender sends M/N messages of 128 B to its receiver (at most --window in flight per pair).
    Reported: messages received per second over all pairs (first send to last receipt), and the
-   gateway's CPU time per routed message and busy share of one core (from /proc/<pid>/stat).
-2. Idle sessions: C agent sessions opened (each its own TCP connection, handshake completed)
-   and held; the gateway's VmRSS (/proc/<pid>/status) before and while holding them gives the
-   memory per session; after the clients leave, VmRSS again (what is given back).
+   server's CPU time per routed message and busy share of one core (from /proc/<pid>/stat).
+2. Round trip: one pinger and one echo agent (each its own connection), --pings ping-pongs; p50.
+3. Idle sessions: C agent sessions opened (each its own TCP connection, handshake completed),
+   spread over --idle-procs processes and held; the server's VmRSS (/proc/<pid>/status) before
+   and while holding them gives the memory per session. While they are held, one message is
+   routed between two of them (it must arrive); after the clients leave, VmRSS again.
 
-Each is also run against _toy_relay.py, a grpc.aio server that only routes (no validation,
-persistence or limits): "gateway / toy" is what the gateway's own work costs on the same frames.
+"gateway / toy" is what the gateway's own work costs on the same frames.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -28,6 +35,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
@@ -85,7 +93,9 @@ def split(total: int, parts: int) -> list[int]:
 # ---------------------------------------------------------------------------- routing
 
 
-def routing(server: GatewayProcess, n_pairs: int, args: argparse.Namespace) -> dict[str, Any]:
+def routing(
+    server: GatewayProcess, n_pairs: int, args: argparse.Namespace, ack: bool = False
+) -> dict[str, Any]:
     per_pair = max(1, args.messages // n_pairs)
     run = uuid.uuid4().hex[:8]
     procs = []
@@ -104,6 +114,7 @@ def routing(server: GatewayProcess, n_pairs: int, args: argparse.Namespace) -> d
                     str(per_pair),
                     "--window",
                     str(args.window),
+                    *(["--ack"] if ack else []),
                 ]
             )
         )
@@ -140,6 +151,28 @@ def routing(server: GatewayProcess, n_pairs: int, args: argparse.Namespace) -> d
     }
 
 
+# ---------------------------------------------------------------------------- round trip
+
+
+def round_trip(server: GatewayProcess, args: argparse.Namespace, ack: bool) -> dict[str, Any]:
+    run = uuid.uuid4().hex[:8]
+    cmd = ["rtt", "--target", server.target, "--run-id", f"{run}-rtt", "--pings", str(args.pings)]
+    proc = spawn(cmd + (["--ack"] if ack else []))
+    try:
+        ready_line(proc)
+        cpu0, machine0, wall0 = server.cpu_seconds(), machine_cpu_seconds(), time.perf_counter()
+        result = finish(proc, "GO", 60 + args.pings / 50)
+        cpu1, machine1, wall1 = server.cpu_seconds(), machine_cpu_seconds(), time.perf_counter()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    result["other_cpu"] = max(0.0, machine1 - machine0 - (cpu1 - cpu0) - result["cpu_seconds"]) / (
+        wall1 - wall0
+    )
+    return result
+
+
 # ---------------------------------------------------------------------------- idle sessions
 
 
@@ -163,6 +196,7 @@ def idle(server: GatewayProcess, count: int, args: argparse.Namespace) -> dict[s
             slowest = max(slowest, float(seconds))
         time.sleep(1.0)
         rss_held = server.rss_kib()
+        routed, route_us = route_between_held(procs[-1])
         results = [finish(proc, "STOP", 120) for proc in procs]
     finally:
         for proc in procs:
@@ -183,32 +217,23 @@ def idle(server: GatewayProcess, count: int, args: argparse.Namespace) -> dict[s
         "rss_after_kib": rss_after,
         "kib_per_session": (rss_held - rss_before) / max(opened, 1),
         "hwm_kib": server.hwm_kib(),
+        "routed": routed,
+        "route_us": route_us,
     }
 
 
+def route_between_held(proc: subprocess.Popen[str]) -> tuple[bool, float]:
+    """Ask one idle worker to send a message between two of its held sessions."""
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write("ROUTE\n")
+    proc.stdin.flush()
+    line = proc.stdout.readline().split()
+    if len(line) != 3 or line[0] != "ROUTED":
+        return False, float("nan")
+    return line[1] == "1", float(line[2])
+
+
 # ---------------------------------------------------------------------------- main
-
-
-def measure(server: GatewayProcess, args: argparse.Namespace) -> dict[str, Any]:
-    out: dict[str, Any] = {"routing": {}, "idle": None}
-    for r in range(args.rounds):
-        for n in args.pairs:
-            level = routing(server, n, args)
-            out["routing"].setdefault(n, []).append(level)
-            log(
-                f"  round {r + 1} {n:>3} pair(s): {level['msgs_per_s']:>8,.0f} msg/s  "
-                f"{level['cpu_us']:>6.1f} us CPU/msg  busy {100 * level['busy']:.0f}%  "
-                f"({level['received']}/{level['expected']} received; load procs "
-                f"{level['load_cpu']:.2f} cores, other {level['other_cpu']:.2f} cores)"
-            )
-    out["idle"] = idle(server, args.idle, args)
-    i = out["idle"]
-    log(
-        f"  idle: {i['opened']}/{i['requested']} sessions open in {i['open_seconds']:.1f}s, "
-        f"{i['kib_per_session']:.1f} KiB each, {i['alive_at_stop']} alive at the end"
-    )
-    return out
-
 
 #: --servers name -> (label, toy relay style or "" for the gateway, in-memory database)
 SERVERS = {
@@ -216,7 +241,69 @@ SERVERS = {
     "gateway-memory": ("gateway (memory DB)", "", True),
     "toy": ("toy relay", "rw", False),
     "toy-iter": ("toy relay (iterator style)", "iter", False),
+    "baseline": ("baseline gateway (file DB)", "", False),  # from --baseline DIR
 }
+TOY = "toy relay"
+
+
+@dataclass
+class Config:
+    """One measured combination: a server and the delivery mode of the agents loading it."""
+
+    label: str
+    server: str  # key of SERVERS
+    ack: bool
+    routing: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    rtt: list[dict[str, Any]] = field(default_factory=list)
+
+
+def configs_for(names: list[str], modes: list[str]) -> list[Config]:
+    out = []
+    for name in names:
+        label, style, _ = SERVERS[name]
+        if style:  # a toy relay knows no extension: best effort only
+            out.append(Config(label, name, False))
+            continue
+        for mode in modes:
+            suffix = ", acknowledged" if mode == "acknowledged" else ""
+            out.append(Config(f"{label[:-1]}{suffix})", name, mode == "acknowledged"))
+    return out
+
+
+def measure(
+    servers: dict[str, GatewayProcess], configs: list[Config], args: argparse.Namespace
+) -> dict[str, dict[str, Any]]:
+    for r in range(args.rounds):
+        order = configs[r % len(configs) :] + configs[: r % len(configs)]  # rotated each round
+        for n in args.pairs:
+            for c in order:
+                level = routing(servers[c.server], n, args, c.ack)
+                c.routing.setdefault(n, []).append(level)
+                log(
+                    f"  round {r + 1} {n:>3} pair(s) {c.label:<34} "
+                    f"{level['msgs_per_s']:>8,.0f} msg/s  {level['cpu_us']:>6.1f} us CPU/msg  "
+                    f"busy {100 * level['busy']:.0f}%  ({level['received']}/{level['expected']}"
+                    f"; load {level['load_cpu']:.2f}, other {level['other_cpu']:.2f} cores)"
+                )
+        for c in order:
+            trip = round_trip(servers[c.server], args, c.ack)
+            c.rtt.append(trip)
+            log(
+                f"  round {r + 1} round trip {c.label:<34} p50 {trip['p50_us']:>7,.0f} us  "
+                f"p99 {trip['p99_us']:>7,.0f} us  ({trip['n']}/{trip['expected']}; other "
+                f"{trip['other_cpu']:.2f} cores)"
+            )
+    idles: dict[str, dict[str, Any]] = {}
+    if args.idle:
+        for name, server in servers.items():
+            i = idles[SERVERS[name][0]] = idle(server, args.idle, args)
+            log(
+                f"  idle {SERVERS[name][0]}: {i['opened']}/{i['requested']} sessions open in "
+                f"{i['open_seconds']:.1f}s, {i['kib_per_session']:.1f} KiB each, routed between "
+                f"two of them: {'yes' if i['routed'] else 'NO'} ({i['route_us']:,.0f} us), "
+                f"{i['alive_at_stop']} alive at the end"
+            )
+    return idles
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -228,14 +315,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, help="messages per level, all pairs (40000)")
     parser.add_argument("--window", type=int, default=500, help="max in flight per pair (500)")
     parser.add_argument("--procs", type=int, default=2, help="load processes (2)")
-    parser.add_argument("--rounds", type=int, help="rounds of the routing levels (2)")
-    parser.add_argument("--idle", type=int, help="idle sessions to hold (1000)")
-    parser.add_argument("--idle-procs", type=int, default=4, help="processes holding them (4)")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (3; quick 1)")
+    parser.add_argument("--pings", type=int, help="measured round trips per round (2000)")
+    parser.add_argument(
+        "--idle", type=int, help="idle sessions to hold, 0 to skip (10000; quick 200)"
+    )
+    parser.add_argument(
+        "--idle-procs", type=int, help="processes holding them (1 per 1250 sessions, at least 2)"
+    )
     parser.add_argument(
         "--servers",
         help="comma-separated, of: gateway (file SQLite), gateway-memory (in-memory SQLite), "
         "toy (the toy relay), toy-iter (the toy relay written with the request iterator and "
-        "`yield`, as the gateway is). Default gateway,gateway-memory,toy (--quick: gateway,toy)",
+        "`yield`, as the gateway is). Default gateway,toy",
+    )
+    parser.add_argument(
+        "--delivery",
+        default="best-effort,acknowledged",
+        help="agent modes against a gateway: best-effort, acknowledged (the delivery "
+        "extension) or both (default)",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="also measure the gateway of another checkout (e.g. `git worktree add DIR <commit>`"
+        "), interleaved with this one: server 'baseline', added to --servers",
     )
     parser.add_argument(
         "--wait-quiet",
@@ -248,69 +352,84 @@ def main(argv: list[str] | None = None) -> int:
         args.wait_quiet = 0.0 if args.quick else 60.0
     args.pairs = [int(p) for p in str(args.pairs).split(",") if p.strip()]
     args.messages = args.messages or (3_000 if args.quick else 40_000)
-    args.rounds = args.rounds or (1 if args.quick else 2)
-    args.idle = args.idle if args.idle is not None else (200 if args.quick else 1000)
-    names = (args.servers or ("gateway,toy" if args.quick else "gateway,gateway-memory,toy")).split(
-        ","
-    )
+    args.rounds = args.rounds or (1 if args.quick else 3)
+    args.pings = args.pings or (200 if args.quick else 2_000)
+    args.idle = args.idle if args.idle is not None else (200 if args.quick else 10_000)
+    args.idle_procs = args.idle_procs or max(2, -(-args.idle // 1250))
+    names = (args.servers or "gateway,toy").split(",")
+    if args.baseline and "baseline" not in names:
+        names.insert(0, "baseline")
+    if "baseline" in names and not args.baseline:
+        parser.error("server 'baseline' needs --baseline DIR")
     unknown = [n for n in names if n not in SERVERS]
     if unknown:
         parser.error(f"unknown server(s) {unknown}; choose from {sorted(SERVERS)}")
+    modes = [m for m in args.delivery.split(",") if m]
+    if not modes or set(modes) - {"best-effort", "acknowledged"}:
+        parser.error("--delivery takes best-effort and/or acknowledged")
 
     log(
         f"# gateway_bench: pairs {args.pairs}, {args.messages} msgs x 128 B per level over "
-        f"{args.procs} load process(es), window {args.window}/pair, {args.rounds} round(s); "
-        f"{args.idle} idle sessions over {args.idle_procs} processes; python "
-        f"{platform.python_version()}, grpcio {grpc.__version__}, {os.cpu_count()} CPUs; "
-        f"{source_state()}"
+        f"{args.procs} load process(es), window {args.window}/pair, {args.pings} pings, "
+        f"{args.rounds} round(s); {args.idle} idle sessions over {args.idle_procs} processes; "
+        f"agents against a gateway: {', '.join(modes)}; python {platform.python_version()}, "
+        f"grpcio {grpc.__version__}, {os.cpu_count()} CPUs; {source_state()}"
     )
     log(f"# {wait_quiet(args.wait_quiet)}")
-    measured: dict[str, dict[str, Any]] = {}
-    for name in names:
-        label, style, memory = SERVERS[name]
-        with GatewayProcess(
-            toy_relay=bool(style), toy_style=style or "rw", memory=memory
-        ) as server:
-            log(f"# {label}: own process pid {server.pid} at {server.target}")
-            measured[label] = measure(server, args)
+    configs = configs_for(names, modes)
+    with contextlib.ExitStack() as stack:
+        servers: dict[str, GatewayProcess] = {}
+        for name in names:
+            label, style, memory = SERVERS[name]
+            servers[name] = stack.enter_context(
+                GatewayProcess(
+                    toy_relay=bool(style),
+                    toy_style=style or "rw",
+                    memory=memory,
+                    source=args.baseline if name == "baseline" else None,
+                )
+            )
+            origin = f", code from {args.baseline}" if name == "baseline" else ""
+            log(f"# {label}: own process pid {servers[name].pid} at {servers[name].target}{origin}")
+        idles = measure(servers, configs, args)
 
-    failed = report(measured, args)
+    failed = report(configs, idles, args)
     if args.json:
         with open(args.json, "w") as out:
-            json.dump(measured, out, default=str)
+            raw = {c.label: {"routing": c.routing, "rtt": c.rtt} for c in configs}
+            json.dump({"configs": raw, "idle": idles}, out, default=str)
     return 1 if failed else 0
 
 
-def report(measured: dict[str, dict[str, Any]], args: argparse.Namespace) -> bool:
-    toy = measured.get("toy relay")
+def report(
+    configs: list[Config], idles: dict[str, dict[str, Any]], args: argparse.Namespace
+) -> bool:
+    toy = next((c for c in configs if c.label == TOY), None)
 
-    def med(result: dict[str, Any], n: int, key: str) -> float:
-        return median([lv[key] for lv in quiet_only(result["routing"][n], "other_cpu")])
-
-    def used(result: dict[str, Any], n: int) -> str:
-        return quiet_count(result["routing"][n], "other_cpu")
+    def med(c: Config, n: int, key: str) -> float:
+        return median([lv[key] for lv in quiet_only(c.routing[n], "other_cpu")])
 
     rows = []
     for n in args.pairs:
-        for label, result in measured.items():
+        for c in configs:
             row = [
                 str(n),
-                label,
-                f"{med(result, n, 'msgs_per_s'):,.0f}",
-                f"{med(result, n, 'cpu_us'):.1f}",
-                f"{100 * med(result, n, 'busy'):.0f}%",
-                f"{med(result, n, 'other_cpu'):.2f}",
-                used(result, n),
+                c.label,
+                f"{med(c, n, 'msgs_per_s'):,.0f}",
+                f"{med(c, n, 'cpu_us'):.1f}",
+                f"{100 * med(c, n, 'busy'):.0f}%",
+                f"{med(c, n, 'other_cpu'):.2f}",
+                quiet_count(c.routing[n], "other_cpu"),
             ]
             if toy is not None:
                 row += [
-                    ratio(med(result, n, "msgs_per_s"), med(toy, n, "msgs_per_s")),
-                    ratio(med(result, n, "cpu_us"), med(toy, n, "cpu_us")),
+                    ratio(med(c, n, "msgs_per_s"), med(toy, n, "msgs_per_s")),
+                    ratio(med(c, n, "cpu_us"), med(toy, n, "cpu_us")),
                 ]
             rows.append(row)
     headers = ["pairs", "server", "msgs/s", "CPU us/msg", "busy", "other load", "rounds"]
     if toy is not None:
-        headers += ["msgs/s vs toy", "CPU vs toy"]
+        headers += ["msgs/s vs toy (goal >= 0.9)", "CPU vs toy"]
     log("")
     log(
         f"routing (median over the rounds in which unrelated processes used at most {QUIET_CORES} "
@@ -319,53 +438,79 @@ def report(measured: dict[str, dict[str, Any]], args: argparse.Namespace) -> boo
     )
     log(table(headers, rows))
 
+    def p50(c: Config) -> float:
+        return median([t["p50_us"] for t in quiet_only(c.rtt, "other_cpu")])
+
+    def p99(c: Config) -> float:
+        return median([t["p99_us"] for t in quiet_only(c.rtt, "other_cpu")])
+
     rows = []
-    for label, result in measured.items():
-        i = result["idle"]
-        row = [
-            label,
-            f"{i['opened']}/{i['requested']}",
-            f"{i['alive_at_stop']}",
-            f"{i['open_seconds']:.1f}",
-            f"{i['rss_before_kib'] / 1024:.1f}",
-            f"{i['rss_held_kib'] / 1024:.1f}",
-            f"{i['kib_per_session']:.1f}",
-            f"{i['rss_after_kib'] / 1024:.1f}",
-        ]
+    for c in configs:
+        row = [c.label, f"{p50(c):,.0f}", f"{p99(c):,.0f}", quiet_count(c.rtt, "other_cpu")]
         if toy is not None:
-            row.append(ratio(i["kib_per_session"], toy["idle"]["kib_per_session"]))
+            row.append(ratio(p50(c), p50(toy)))
         rows.append(row)
-    headers = [
-        "server",
-        "opened",
-        "alive at end",
-        "open s",
-        "RSS before MiB",
-        "RSS held MiB",
-        "KiB/session",
-        "RSS after close MiB",
-    ]
+    headers = ["server", "rtt p50 us", "rtt p99 us", "rounds"]
     if toy is not None:
-        headers.append("KiB vs toy")
+        headers.append("p50 vs toy (goal <= 1.3)")
     log("")
-    log("idle sessions (VmRSS of the server process)")
+    log(f"round trip (raw agents, ping-pong of 128 B, {args.pings} per round; medians)")
     log(table(headers, rows))
 
+    if idles:
+        toy_idle = idles.get(TOY)
+        rows = []
+        for label, i in idles.items():
+            row = [
+                label,
+                f"{i['opened']}/{i['requested']}",
+                f"{i['alive_at_stop']}",
+                "yes" if i["routed"] else "NO",
+                f"{i['open_seconds']:.1f}",
+                f"{i['rss_before_kib'] / 1024:.1f}",
+                f"{i['rss_held_kib'] / 1024:.1f}",
+                f"{i['kib_per_session']:.1f}",
+                f"{i['rss_after_kib'] / 1024:.1f}",
+            ]
+            if toy_idle is not None:
+                row.append(ratio(i["kib_per_session"], toy_idle["kib_per_session"]))
+            rows.append(row)
+        headers = [
+            "server",
+            "opened",
+            "alive at end",
+            "routed",
+            "open s",
+            "RSS before MiB",
+            "RSS held MiB",
+            "KiB/session",
+            "RSS after close MiB",
+        ]
+        if toy_idle is not None:
+            headers.append("KiB vs toy (goal <= 1.1)")
+        log("")
+        log("idle sessions (VmRSS of the server process; routed = a message between two held)")
+        log(table(headers, rows))
+
     failed = False
-    for label, result in measured.items():
-        ours = label.startswith("gateway")
-        for n, levels in result["routing"].items():
+    for c in configs:
+        ours = c.label != TOY and not c.label.startswith("toy")
+        for n, levels in c.routing.items():
             for lv in levels:
                 if lv["received"] < lv["expected"]:
-                    log(f"! {label}, {n} pairs: received {lv['received']} of {lv['expected']}")
+                    log(f"! {c.label}, {n} pairs: received {lv['received']} of {lv['expected']}")
                     failed = failed or ours
-        i = result["idle"]
-        if i["opened"] < i["requested"] or i["alive_at_stop"] < i["opened"]:
+        for t in c.rtt:
+            if t["n"] < t["expected"]:
+                log(f"! {c.label}: {t['n']} of {t['expected']} round trips ({t['timeouts']} lost)")
+                failed = failed or ours
+    for label, i in idles.items():
+        if i["opened"] < i["requested"] or i["alive_at_stop"] < i["opened"] or not i["routed"]:
             log(
                 f"! {label}: {i['opened']} of {i['requested']} idle sessions opened, "
-                f"{i['alive_at_stop']} alive at the end; {i['failures']}"
+                f"{i['alive_at_stop']} alive at the end, routed {i['routed']}; {i['failures']}"
             )
-            failed = failed or ours
+            failed = failed or label.startswith("gateway")
     return failed
 
 

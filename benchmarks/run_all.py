@@ -2,9 +2,9 @@
 
     python benchmarks/run_all.py [--quick] [--skip NAME ...]
 
-Runs client_bench.py, gateway_bench.py, proxy_bench.py and delivery_bench.py, each in its own
-process with this interpreter, printing their output as it comes and a summary at the end. Exits
-non-zero if any of them failed. Timings are printed, never asserted.
+Runs client_bench.py, gateway_bench.py, proxy_bench.py, delivery_bench.py and startup_bench.py,
+each in its own process with this interpreter, printing their output as it comes and a summary at
+the end. Exits non-zero if any of them failed. Timings are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -16,7 +16,13 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("client_bench.py", "gateway_bench.py", "proxy_bench.py", "delivery_bench.py")
+BENCHMARKS = (
+    "client_bench.py",
+    "gateway_bench.py",
+    "proxy_bench.py",
+    "delivery_bench.py",
+    "startup_bench.py",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
