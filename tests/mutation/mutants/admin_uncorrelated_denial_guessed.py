@@ -19,4 +19,4 @@ def plant() -> None:
         arms = connection.UNCORRELATED_DENIAL_ARMS
         return next((p for p in self.pending.values() if p.arm in arms), None)
 
-    Connection._sole_admin_call = sole_admin_call  # type: ignore[method-assign]
+    Connection._sole_admin_call = sole_admin_call  # type: ignore[method-assign, assignment]

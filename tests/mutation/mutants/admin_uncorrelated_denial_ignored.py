@@ -17,4 +17,4 @@ def plant() -> None:
     def sole_admin_call(self: Connection, error: aether_pb2.ErrorResponse) -> Pending | None:
         return None
 
-    Connection._sole_admin_call = sole_admin_call  # type: ignore[method-assign]
+    Connection._sole_admin_call = sole_admin_call  # type: ignore[method-assign, assignment]

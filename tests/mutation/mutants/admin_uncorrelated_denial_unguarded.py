@@ -21,4 +21,4 @@ def plant() -> None:
         waiting = [p for p in self.pending.values() if p.arm in arms and not p.future.done()]
         return waiting[0] if len(waiting) == 1 else None
 
-    Connection._sole_admin_call = sole_admin_call  # type: ignore[method-assign]
+    Connection._sole_admin_call = sole_admin_call  # type: ignore[method-assign, assignment]

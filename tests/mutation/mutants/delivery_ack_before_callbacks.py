@@ -20,4 +20,4 @@ def plant() -> None:
             self._acks.add(msg.delivery_tag)
         on_message(self, msg)
 
-    Connection._on_message = early  # type: ignore[method-assign]
+    Connection._on_message = early  # type: ignore[method-assign, assignment]

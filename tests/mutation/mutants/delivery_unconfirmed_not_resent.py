@@ -14,4 +14,4 @@ def plant() -> None:
     def forget(self: Connection) -> None:
         self._unconfirmed.take_all()
 
-    Connection._requeue_unconfirmed = forget  # type: ignore[method-assign]
+    Connection._requeue_unconfirmed = forget  # type: ignore[method-assign, assignment]
