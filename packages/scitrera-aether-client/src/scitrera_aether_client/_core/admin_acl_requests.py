@@ -1,11 +1,11 @@
 """Request builders for the ACL part of the admin clients: rules, fallback policies, roles and
-groups. See admin_requests for AdminRequest and the argument checks."""
+groups. See admin_request_base for AdminRequest and the argument checks."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from scitrera_aether_client._core.admin_requests import (
+from scitrera_aether_client._core.admin_request_base import (
     AdminRequest,
     id_arg,
     int32_arg,
