@@ -18,6 +18,8 @@ SOURCES = {
     "PRINCIPALS": "scitrera_aether_client._generated.principals",
     "BY_ARM": "scitrera_aether_client._generated.principals",
     "PrincipalSpec": "scitrera_aether_client._generated.principals",
+    "EXTENSION_ARM": "scitrera_aether_client._generated.principals",
+    "arm_key": "scitrera_aether_client._generated.principals",
     "VALID_PREFIXES": "scitrera_aether_client._generated.topics",
     "identity_problem": "scitrera_aether_client._core.validation",
     "DELIVERY_URI": "scitrera_aether_client._core.delivery",

@@ -132,6 +132,12 @@ class Principal:
     pool_worker: bool
     callbacks: tuple[Callback, ...]
     helpers: tuple[Helper, ...]
+    extension_identity: bool = False  # no aether.v1 arm: identity travels in PrincipalIdentity
+    gateway_roles: tuple[str, ...] = ()  # what the gateway does for it (principals.schema.json)
+    acl_id: str = ""  # identity field ACL rules name it by ("" = its identity string)
+
+    def has_role(self, role: str) -> bool:
+        return role in self.gateway_roles
 
     @property
     def leading_params(self) -> tuple[IdentityParam, ...]:

@@ -6,9 +6,10 @@ from typing import Any
 
 from google.protobuf import descriptor_pb2
 
-from aether_codegen.model.check import Checker, oneof_arms
-from aether_codegen.model.entities import Callback, Helper, IdentityParam, Principal, Topic
-from aether_codegen.model.helpers import bind_helper, py_default
+from aether_codegen.model.check import Checker
+from aether_codegen.model.entities import Callback, Helper, Principal, Topic
+from aether_codegen.model.helpers import bind_helper
+from aether_codegen.model.identity import build_identity, check_acl_id
 
 
 def build_principal(
@@ -32,43 +33,7 @@ def build_principal(
             return None
         return topics[name]
 
-    ident = raw["identity"]
-    arms = oneof_arms(messages["InitConnection"], "client_type")
-    if ident["arm"] not in arms:
-        check.add(
-            [*path, "identity", "arm"], f"InitConnection has no identity arm {ident['arm']!r}"
-        )
-    elif arms[ident["arm"]] != ident["message"]:
-        check.add(
-            [*path, "identity", "message"],
-            f"arm {ident['arm']!r} carries {arms[ident['arm']]}, not {ident['message']}",
-        )
-    id_fields = (
-        {f.name for f in messages[ident["message"]].field}
-        if ident["message"] in messages
-        else set()
-    )
-    params = []
-    for i, raw_param in enumerate(ident["params"]):
-        p = {"name": raw_param} if isinstance(raw_param, str) else raw_param
-        field = p.get("field", p["name"])
-        if id_fields and field not in id_fields:
-            check.add(
-                [*path, "identity", "params", i], f"{ident['message']} has no field {field!r}"
-            )
-        py_type = p.get("type", "str")
-        params.append(
-            IdentityParam(
-                name=p["name"],
-                py_type=py_type,
-                default=py_default(p["default"]) if "default" in p else None,
-                field=field,
-                invert=bool(p.get("invert", False)),
-                trailing=bool(p.get("trailing", False)),
-                validated=py_type in ("str", "str | None"),
-                generate=p.get("generate", ""),
-            )
-        )
+    identity = build_identity(path, raw["identity"], messages, check)
     for i, prefix in enumerate(raw["may_send_to"]):
         if prefix not in prefixes:
             check.add([*path, "may_send_to", i], f"unknown topic prefix {prefix!r}")
@@ -90,24 +55,22 @@ def build_principal(
     enum_values = (
         {v.name: v.number for v in enums["PrincipalType"].value} if "PrincipalType" in enums else {}
     )
-    if raw["enum"] not in enum_values:
-        check.add([*path, "enum"], f"PrincipalType has no value {raw['enum']!r}")
-    id_order = (
-        tuple(f.name for f in messages[ident["message"]].field)
-        if ident["message"] in messages
-        else ()
-    )
+    enum = raw.get("enum", "")
+    if enum and enum not in enum_values:
+        check.add([*path, "enum"], f"PrincipalType has no value {enum!r}")
+    elif not enum and not identity.extension:
+        check.add([*path, "enum"], "a principal on an aether.v1 arm needs its PrincipalType value")
     return Principal(
         key=key,
         class_name=raw["class"],
         type_name=raw["type_name"],
-        enum=raw["enum"],
-        enum_value=enum_values.get(raw["enum"], 0),
+        enum=enum,
+        enum_value=enum_values.get(enum, 0),
         acl_type=raw["acl_type"],
-        identity_arm=ident["arm"],
-        identity_message=ident["message"],
-        identity_fields=id_order,
-        identity_params=tuple(params),
+        identity_arm=identity.arm,
+        identity_message=identity.message,
+        identity_fields=identity.fields,
+        identity_params=identity.params,
         topic=topic(raw.get("topic"), "topic"),
         lock_key=lock_key or Topic("invalid", "", ()),
         pooled_topic=topic(raw.get("pooled_topic"), "pooled_topic"),
@@ -130,6 +93,9 @@ def build_principal(
         pool_worker=bool(raw.get("pool_worker", False)),
         callbacks=tuple(cbs),
         helpers=tuple(bound),
+        extension_identity=identity.extension,
+        gateway_roles=tuple(raw.get("gateway_roles", [])),
+        acl_id=check_acl_id(path, raw, identity, check),
     )
 
 
@@ -138,6 +104,8 @@ def check_unique(principals: tuple[Principal, ...], check: Checker) -> None:
         seen: dict[str, str] = {}
         for p in principals:
             value = getattr(p, attr)
+            if p.extension_identity and attr in ("identity_arm", "enum"):
+                continue  # the extension arm is shared; the key tells these principals apart
             if value in seen:
                 check.add(
                     ["principals", p.key], f"{attr} {value!r} is already used by {seen[value]!r}"

@@ -187,7 +187,13 @@ export const PRINCIPALS: Readonly<Record<string, PrincipalSpec>> = {
   },
 };
 
-/** The principal behind each InitConnection identity case. */
+/** InitConnection case of the principal types aether.v1 lacks (an extension of this project). */
+export const EXTENSION_ARM = "principal";
+
+/** The principal behind each InitConnection identity case ("principal:<key>" on the extension case). */
 export const BY_ARM: Readonly<Record<string, PrincipalSpec>> = Object.fromEntries(
-  Object.values(PRINCIPALS).map((p) => [p.identityArm, p]),
+  Object.values(PRINCIPALS).map((p) => [
+    p.identityArm === EXTENSION_ARM ? `${EXTENSION_ARM}:${p.key}` : p.identityArm,
+    p,
+  ]),
 );

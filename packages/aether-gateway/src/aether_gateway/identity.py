@@ -6,7 +6,14 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from scitrera_aether_client.wire import BY_ARM, PrincipalSpec, aether_pb2, identity_problem
+from scitrera_aether_client.wire import (
+    BY_ARM,
+    EXTENSION_ARM,
+    PrincipalSpec,
+    aether_pb2,
+    arm_key,
+    identity_problem,
+)
 
 
 class IdentityError(ValueError):
@@ -29,13 +36,15 @@ def resolve(
     arm = init.WhichOneof("client_type")
     if arm is None:
         raise IdentityError("InitConnection carries no identity")
-    principal = table.get(arm)
+    body = getattr(init, arm)
+    # A principal type aether.v1 lacks names itself in the extension arm, fields by name.
+    extension = arm == EXTENSION_ARM
+    principal = table.get(arm_key(arm, body.principal_type if extension else ""))
     if principal is None:
         raise IdentityError(f"unsupported identity {arm!r}")
-    body = getattr(init, arm)
     fields: dict[str, str] = {}
     for name in principal.identity_fields:
-        value = getattr(body, name)
+        value = body.fields.get(name, "") if extension else getattr(body, name)
         if isinstance(value, str):
             if value and (problem := identity_problem(value)):
                 raise IdentityError(f"invalid identity: {name} {value!r} {problem}")
@@ -53,17 +62,17 @@ def resolve(
         topic = principal.pooled_topic.format(**fields)
         identity = topic
     else:
-        if principal.identity_arm == "orchestrator" and not fields.get("specifier"):
-            fields["specifier"] = uuid.uuid4().hex[:8]
+        for name in principal.generated_fields:
+            fields[name] = fields.get(name) or uuid.uuid4().hex[:8]
         identity = principal.lock_key.format(**fields)
         topic = principal.topic.format(**fields) if principal.topic else ""
     return ResolvedIdentity(principal, fields, identity, topic, pooled, fields.get("workspace", ""))
 
 
 def _may_be_empty(principal: PrincipalSpec, name: str) -> bool:
-    return (name == "unique_specifier" and bool(principal.pooled_topic)) or (
-        name == "specifier" and principal.identity_arm == "orchestrator"
-    )
+    return (
+        name == "unique_specifier" and bool(principal.pooled_topic)
+    ) or name in principal.generated_fields
 
 
 def _placeholders(template: str) -> list[str]:

@@ -223,10 +223,8 @@ class ProxyRelay:
         """Drop whatever identity headers the caller sent; state who it really is (direct mode)."""
         for name in [h for h in req.headers if h.lower().startswith(_STRIPPED_PREFIXES)]:
             del req.headers[name]
-        if caller.principal.key == "user":
-            user_id = caller.fields.get("user_id", "")
-        else:
-            user_id = caller.identity
+        acl_id = caller.principal.acl_id  # users are named by user_id, others by identity
+        user_id = caller.fields.get(acl_id, "") if acl_id else caller.identity
         type_name = caller.principal.type_name
         req.headers.update(
             {

@@ -169,12 +169,13 @@ class Services:
                 self._no_startup = {t: d for t, d in self._no_startup.items() if d > now}
 
     def on_connect(self, caller: Caller) -> list[Down]:
-        """Frames that follow the ConnectionAck, in the reference order: the ConfigSnapshot (agents
-        and tasks), then task assignments waiting for this agent or orchestrator."""
+        """Frames that follow the ConnectionAck, in the reference order: the ConfigSnapshot, then
+        task assignments waiting for it. Who gets what is declared in principals.yaml
+        (`gateway_roles`): config_snapshot, launchable, orchestrates."""
         frames: list[Down] = []
         self.queue_limits.seen(caller)  # its topic may now queue messages while it is away
-        key = caller.principal.key
-        if key in ("agent", "task"):
+        principal = caller.principal
+        if principal.config_snapshot:
             ws_kv, global_kv = trim_snapshot(  # never past the budget: the connect must work
                 list(snapshot_exclusive(self.kv, caller)),
                 self.config.snapshot_max_bytes,
@@ -184,14 +185,14 @@ class Services:
                 workspace_exclusive_kv=ws_kv, global_exclusive_kv=global_kv
             )
             # Looked up before on_agent_connected, which completes the startup order.
-            startup = self.tasks.active_startup(caller.identity) if key == "agent" else None
+            startup = self.tasks.active_startup(caller.identity) if principal.launchable else None
             if startup is not None:
                 snapshot.task_context.update(startup_context(startup))
                 caller.associated_task_id = startup.task_id
             frames.append(Down(config=snapshot))
-        if key == "agent":
+        if principal.launchable:
             frames += on_agent_connected(self.tasks, self.hub, caller)
-        elif key == "orchestrator":
+        if principal.orchestrates:
             at_s = caller.connected_at_ms // 1000
             self.agents.orchestrators.add(caller.session_id, caller.identity, caller.profiles, at_s)
             frames += self.startups.waiting_for(caller)
@@ -199,7 +200,7 @@ class Services:
 
     def on_disconnect(self, caller: Caller) -> None:
         self.queue_limits.seen(caller)
-        if caller.principal.key == "orchestrator":
+        if caller.principal.orchestrates:
             self.agents.orchestrators.remove(caller.session_id)
         self.workflow.forget(caller.session_id)
         self.proxy.on_disconnect(caller)

@@ -10,6 +10,8 @@ What is here:
 - ``aether_pb2`` / ``aether_pb2_grpc``: the protoc-generated messages and gRPC service stubs.
 - ``PRINCIPALS``, ``BY_ARM``, ``PrincipalSpec``: the generated principal table (by key and by
   ``InitConnection.client_type`` arm), the one table client and gateway both enforce.
+  ``EXTENSION_ARM`` and ``arm_key``: principal types aether.v1 lacks send their identity in the
+  extension arm; ``arm_key(arm, principal_type)`` is the ``BY_ARM`` key of an identity.
 - ``VALID_PREFIXES``: every topic prefix a send may address.
 - ``identity_problem``: why a string is not a valid identity field, or None; the gateway's rule,
   shared so the client refuses exactly what the gateway would.
@@ -23,7 +25,13 @@ from __future__ import annotations
 
 from scitrera_aether_client._core.delivery import DELIVERY_URI, DELIVERY_VERSION
 from scitrera_aether_client._core.validation import identity_problem
-from scitrera_aether_client._generated.principals import BY_ARM, PRINCIPALS, PrincipalSpec
+from scitrera_aether_client._generated.principals import (
+    BY_ARM,
+    EXTENSION_ARM,
+    PRINCIPALS,
+    PrincipalSpec,
+    arm_key,
+)
 from scitrera_aether_client._generated.topics import VALID_PREFIXES
 from scitrera_aether_client.proto import aether_pb2, aether_pb2_grpc
 
@@ -31,10 +39,12 @@ __all__ = [
     "BY_ARM",
     "DELIVERY_URI",
     "DELIVERY_VERSION",
+    "EXTENSION_ARM",
     "PRINCIPALS",
     "VALID_PREFIXES",
     "PrincipalSpec",
     "aether_pb2",
     "aether_pb2_grpc",
+    "arm_key",
     "identity_problem",
 ]

@@ -34,6 +34,14 @@ class PrincipalSpec:
     kv: bool
     needs_credentials: bool  # refused without a credential unless the gateway runs in dev mode
     pool_worker: bool  # receives POOL task assignments
+    # Gateway roles (principals.yaml `gateway_roles`):
+    config_snapshot: bool  # gets the exclusive-KV ConfigSnapshot after the handshake
+    launchable: bool  # orchestrators start it on demand; on connect: startup context, waiting tasks
+    orchestrates: bool  # registers its launch profiles and receives startup orders
+    reports_progress: bool  # may send ProgressReport
+    runs_workflows: bool  # receives WorkflowOperations; its task calls skip the workspace ACL
+    acl_id: str  # identity field ACL rules name it by ("" = its identity string)
+    generated_fields: tuple[str, ...]  # identity fields the gateway fills with a short id if empty
 
 
 class PrincipalType:
@@ -70,6 +78,13 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         kv=True,
         needs_credentials=True,
         pool_worker=False,
+        config_snapshot=False,
+        launchable=False,
+        orchestrates=False,
+        reports_progress=False,
+        runs_workflows=False,
+        acl_id="",
+        generated_fields=(),
     ),
     "probe": PrincipalSpec(
         key="probe",
@@ -95,8 +110,27 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         kv=False,
         needs_credentials=False,
         pool_worker=False,
+        config_snapshot=False,
+        launchable=False,
+        orchestrates=False,
+        reports_progress=False,
+        runs_workflows=False,
+        acl_id="",
+        generated_fields=(),
     ),
 }
 
-#: The principal behind each InitConnection identity arm.
-BY_ARM: Final[Mapping[str, PrincipalSpec]] = {p.identity_arm: p for p in PRINCIPALS.values()}
+#: InitConnection arm of the principal types aether.v1 lacks (an extension of this project): its
+#: PrincipalIdentity names the type's key and carries the identity fields by name.
+EXTENSION_ARM: Final = "principal"
+
+
+def arm_key(arm: str, principal_type: str = "") -> str:
+    """The BY_ARM key of an identity: the arm, or "principal:<key>" on the extension arm."""
+    return f"{arm}:{principal_type}" if arm == EXTENSION_ARM else arm
+
+
+#: The principal behind each InitConnection identity arm (see arm_key).
+BY_ARM: Final[Mapping[str, PrincipalSpec]] = {
+    arm_key(p.identity_arm, p.key): p for p in PRINCIPALS.values()
+}

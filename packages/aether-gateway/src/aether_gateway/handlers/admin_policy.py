@@ -27,9 +27,8 @@ _ACL_READ_OPS = frozenset(
 
 def acl_subject(caller: Caller) -> tuple[str, str]:
     """(principal_type, principal_id) as ACL rules name the caller: users by user_id."""
-    if caller.principal.key == "user":
-        return caller.principal.acl_type, caller.fields.get("user_id", "")
-    return caller.principal.acl_type, caller.identity
+    acl_id = caller.principal.acl_id  # declared in principals.yaml ("" = the identity string)
+    return caller.principal.acl_type, caller.fields.get(acl_id, "") if acl_id else caller.identity
 
 
 def admin_allowed(

@@ -28,7 +28,7 @@ def list_orchestrators(agents: AgentStore, hub: Hub) -> list[aether_pb2.Orchestr
     """Connected orchestrators (the hub decides who is live; the registry knows profiles)."""
     infos = []
     for session in hub.sessions():
-        if session.principal.key != "orchestrator":
+        if not session.principal.orchestrates:
             continue
         entry = agents.orchestrators.get(session.session_id)
         infos.append(

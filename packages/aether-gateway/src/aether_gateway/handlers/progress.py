@@ -7,16 +7,14 @@ import time
 from aether_gateway.context import Caller, Hub
 from scitrera_aether_client.wire import aether_pb2
 
-SENDERS = frozenset({"agent", "task", "service"})
-
 
 def handle_progress(
     hub: Hub, caller: Caller, report: aether_pb2.ProgressReport
 ) -> list[aether_pb2.DownstreamMessage]:
-    if caller.principal.key not in SENDERS:
+    if not caller.principal.reports_progress:  # declared in principals.yaml (gateway_roles)
         err = aether_pb2.ErrorResponse(
             code="ERR_INVALID_PRINCIPAL",
-            message="only agents, tasks and services report progress",
+            message=f"{caller.principal.type_name} principals do not report progress",
             request_id=report.request_id,
         )
         return [aether_pb2.DownstreamMessage(error=err)]

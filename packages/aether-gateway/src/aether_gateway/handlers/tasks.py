@@ -239,7 +239,7 @@ def on_agent_connected(
 
     The agent's arrival also fulfils any startup order that was launching it.
     """
-    if caller.principal.key != "agent":
+    if not caller.principal.launchable:
         return []
     startup = tasks.active_startup(caller.identity)
     if startup is not None:
@@ -384,6 +384,6 @@ def _may_use_workspace(caller: Caller, acl: ACLStore | None, workspace: str, lev
     admins are not subject to the ACL)."""
     if not may_reach(caller, acl, workspace, level):
         return False
-    if acl is None or caller.is_admin or caller.principal.key == "workflow_engine":
+    if acl is None or caller.is_admin or caller.principal.runs_workflows:
         return True
     return acl.check(*acl_subject(caller), "workspace", workspace, level)

@@ -17,9 +17,7 @@ class WorkflowRelay:
         self.pending: dict[str, str] = {}  # request_id -> requester session_id
 
     def forward(self, caller: Caller, op: aether_pb2.WorkflowOperation) -> list[Down]:
-        engine = next(
-            (c for c in self.hub.sessions() if c.principal.key == "workflow_engine"), None
-        )
+        engine = next((c for c in self.hub.sessions() if c.principal.runs_workflows), None)
         if engine is None:
             failed = aether_pb2.WorkflowResponse(
                 success=False, error="workflow engine not connected", request_id=op.request_id
@@ -33,7 +31,7 @@ class WorkflowRelay:
         return []
 
     def answer(self, caller: Caller, response: aether_pb2.WorkflowResponse) -> list[Down]:
-        if caller.principal.key != "workflow_engine":
+        if not caller.principal.runs_workflows:
             return []  # only the engine's answers count
         requester = self.pending.pop(response.request_id, None)
         if requester is not None:

@@ -34,6 +34,14 @@ class PrincipalSpec:
     kv: bool
     needs_credentials: bool  # refused without a credential unless the gateway runs in dev mode
     pool_worker: bool  # receives POOL task assignments
+    # Gateway roles (principals.yaml `gateway_roles`):
+    config_snapshot: bool  # gets the exclusive-KV ConfigSnapshot after the handshake
+    launchable: bool  # orchestrators start it on demand; on connect: startup context, waiting tasks
+    orchestrates: bool  # registers its launch profiles and receives startup orders
+    reports_progress: bool  # may send ProgressReport
+    runs_workflows: bool  # receives WorkflowOperations; its task calls skip the workspace ACL
+    acl_id: str  # identity field ACL rules name it by ("" = its identity string)
+    generated_fields: tuple[str, ...]  # identity fields the gateway fills with a short id if empty
 
 
 class PrincipalType:
@@ -91,6 +99,13 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         kv=True,
         needs_credentials=True,
         pool_worker=True,
+        config_snapshot=True,
+        launchable=True,
+        orchestrates=False,
+        reports_progress=True,
+        runs_workflows=False,
+        acl_id="",
+        generated_fields=(),
     ),
     "task": PrincipalSpec(
         key="task",
@@ -130,6 +145,13 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         kv=True,
         needs_credentials=True,
         pool_worker=False,
+        config_snapshot=True,
+        launchable=False,
+        orchestrates=False,
+        reports_progress=True,
+        runs_workflows=False,
+        acl_id="",
+        generated_fields=(),
     ),
     "user": PrincipalSpec(
         key="user",
@@ -172,6 +194,13 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         kv=False,
         needs_credentials=True,
         pool_worker=False,
+        config_snapshot=False,
+        launchable=False,
+        orchestrates=False,
+        reports_progress=False,
+        runs_workflows=False,
+        acl_id="user_id",
+        generated_fields=(),
     ),
     "orchestrator": PrincipalSpec(
         key="orchestrator",
@@ -201,6 +230,13 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         kv=False,
         needs_credentials=True,
         pool_worker=False,
+        config_snapshot=False,
+        launchable=False,
+        orchestrates=True,
+        reports_progress=False,
+        runs_workflows=False,
+        acl_id="",
+        generated_fields=("specifier",),
     ),
     "workflow_engine": PrincipalSpec(
         key="workflow_engine",
@@ -237,6 +273,13 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         kv=True,
         needs_credentials=True,
         pool_worker=False,
+        config_snapshot=False,
+        launchable=False,
+        orchestrates=False,
+        reports_progress=False,
+        runs_workflows=True,
+        acl_id="",
+        generated_fields=(),
     ),
     "metrics_bridge": PrincipalSpec(
         key="metrics_bridge",
@@ -255,6 +298,13 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         kv=True,
         needs_credentials=True,
         pool_worker=False,
+        config_snapshot=False,
+        launchable=False,
+        orchestrates=False,
+        reports_progress=False,
+        runs_workflows=False,
+        acl_id="",
+        generated_fields=(),
     ),
     "service": PrincipalSpec(
         key="service",
@@ -295,6 +345,13 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         kv=True,
         needs_credentials=True,
         pool_worker=True,
+        config_snapshot=False,
+        launchable=False,
+        orchestrates=False,
+        reports_progress=True,
+        runs_workflows=False,
+        acl_id="",
+        generated_fields=(),
     ),
     "bridge": PrincipalSpec(
         key="bridge",
@@ -334,8 +391,27 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         kv=False,
         needs_credentials=True,
         pool_worker=False,
+        config_snapshot=False,
+        launchable=False,
+        orchestrates=False,
+        reports_progress=False,
+        runs_workflows=False,
+        acl_id="",
+        generated_fields=(),
     ),
 }
 
-#: The principal behind each InitConnection identity arm.
-BY_ARM: Final[Mapping[str, PrincipalSpec]] = {p.identity_arm: p for p in PRINCIPALS.values()}
+#: InitConnection arm of the principal types aether.v1 lacks (an extension of this project): its
+#: PrincipalIdentity names the type's key and carries the identity fields by name.
+EXTENSION_ARM: Final = "principal"
+
+
+def arm_key(arm: str, principal_type: str = "") -> str:
+    """The BY_ARM key of an identity: the arm, or "principal:<key>" on the extension arm."""
+    return f"{arm}:{principal_type}" if arm == EXTENSION_ARM else arm
+
+
+#: The principal behind each InitConnection identity arm (see arm_key).
+BY_ARM: Final[Mapping[str, PrincipalSpec]] = {
+    arm_key(p.identity_arm, p.key): p for p in PRINCIPALS.values()
+}

@@ -277,7 +277,7 @@ class DownstreamMessage(_message.Message):
     def __init__(self, active_extensions: _Optional[_Iterable[str]] = ..., msg: _Optional[_Union[IncomingMessage, _Mapping]] = ..., config: _Optional[_Union[ConfigSnapshot, _Mapping]] = ..., signal: _Optional[_Union[Signal, _Mapping]] = ..., error: _Optional[_Union[ErrorResponse, _Mapping]] = ..., kv: _Optional[_Union[KVResponse, _Mapping]] = ..., task_assignment: _Optional[_Union[TaskAssignment, _Mapping]] = ..., connection_ack: _Optional[_Union[ConnectionAck, _Mapping]] = ..., checkpoint: _Optional[_Union[CheckpointResponse, _Mapping]] = ..., admin: _Optional[_Union[AdminResponse, _Mapping]] = ..., session_response: _Optional[_Union[SessionOperationResponse, _Mapping]] = ..., task_query: _Optional[_Union[TaskQueryResponse, _Mapping]] = ..., task_op: _Optional[_Union[TaskOperationResponse, _Mapping]] = ..., workspace: _Optional[_Union[WorkspaceResponse, _Mapping]] = ..., agent: _Optional[_Union[AgentResponse, _Mapping]] = ..., acl: _Optional[_Union[ACLResponse, _Mapping]] = ..., progress_update: _Optional[_Union[ProgressUpdate, _Mapping]] = ..., workflow_response: _Optional[_Union[WorkflowResponse, _Mapping]] = ..., workflow_op: _Optional[_Union[WorkflowOperation, _Mapping]] = ..., token: _Optional[_Union[TokenResponse, _Mapping]] = ..., create_task: _Optional[_Union[CreateTaskResponse, _Mapping]] = ..., proxy_http_response: _Optional[_Union[ProxyHttpResponse, _Mapping]] = ..., proxy_http_body_chunk: _Optional[_Union[ProxyHttpBodyChunk, _Mapping]] = ..., proxy_http_request: _Optional[_Union[ProxyHttpRequest, _Mapping]] = ..., send_confirm: _Optional[_Union[SendConfirm, _Mapping]] = ...) -> None: ...
 
 class InitConnection(_message.Message):
-    __slots__ = ("credentials", "resume_session_id", "extensions", "client_version", "client_sdk", "client_build_info", "agent", "task", "user", "orchestrator", "workflow_engine", "metrics_bridge", "bridge", "service")
+    __slots__ = ("credentials", "resume_session_id", "extensions", "client_version", "client_sdk", "client_build_info", "agent", "task", "user", "orchestrator", "workflow_engine", "metrics_bridge", "bridge", "service", "principal")
     class CredentialsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -299,6 +299,7 @@ class InitConnection(_message.Message):
     METRICS_BRIDGE_FIELD_NUMBER: _ClassVar[int]
     BRIDGE_FIELD_NUMBER: _ClassVar[int]
     SERVICE_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
     credentials: _containers.ScalarMap[str, str]
     resume_session_id: str
     extensions: _containers.RepeatedCompositeFieldContainer[ExtensionDeclaration]
@@ -313,7 +314,8 @@ class InitConnection(_message.Message):
     metrics_bridge: MetricsBridgeIdentity
     bridge: BridgeIdentity
     service: ServiceIdentity
-    def __init__(self, credentials: _Optional[_Mapping[str, str]] = ..., resume_session_id: _Optional[str] = ..., extensions: _Optional[_Iterable[_Union[ExtensionDeclaration, _Mapping]]] = ..., client_version: _Optional[str] = ..., client_sdk: _Optional[str] = ..., client_build_info: _Optional[_Union[BuildInfo, _Mapping]] = ..., agent: _Optional[_Union[AgentIdentity, _Mapping]] = ..., task: _Optional[_Union[TaskIdentity, _Mapping]] = ..., user: _Optional[_Union[UserIdentity, _Mapping]] = ..., orchestrator: _Optional[_Union[OrchestratorIdentity, _Mapping]] = ..., workflow_engine: _Optional[_Union[WorkflowEngineIdentity, _Mapping]] = ..., metrics_bridge: _Optional[_Union[MetricsBridgeIdentity, _Mapping]] = ..., bridge: _Optional[_Union[BridgeIdentity, _Mapping]] = ..., service: _Optional[_Union[ServiceIdentity, _Mapping]] = ...) -> None: ...
+    principal: PrincipalIdentity
+    def __init__(self, credentials: _Optional[_Mapping[str, str]] = ..., resume_session_id: _Optional[str] = ..., extensions: _Optional[_Iterable[_Union[ExtensionDeclaration, _Mapping]]] = ..., client_version: _Optional[str] = ..., client_sdk: _Optional[str] = ..., client_build_info: _Optional[_Union[BuildInfo, _Mapping]] = ..., agent: _Optional[_Union[AgentIdentity, _Mapping]] = ..., task: _Optional[_Union[TaskIdentity, _Mapping]] = ..., user: _Optional[_Union[UserIdentity, _Mapping]] = ..., orchestrator: _Optional[_Union[OrchestratorIdentity, _Mapping]] = ..., workflow_engine: _Optional[_Union[WorkflowEngineIdentity, _Mapping]] = ..., metrics_bridge: _Optional[_Union[MetricsBridgeIdentity, _Mapping]] = ..., bridge: _Optional[_Union[BridgeIdentity, _Mapping]] = ..., service: _Optional[_Union[ServiceIdentity, _Mapping]] = ..., principal: _Optional[_Union[PrincipalIdentity, _Mapping]] = ...) -> None: ...
 
 class AgentIdentity(_message.Message):
     __slots__ = ("workspace", "implementation", "specifier")
@@ -2456,3 +2458,18 @@ class SendRefusal(_message.Message):
     code: str
     message: str
     def __init__(self, message_id: _Optional[str] = ..., code: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class PrincipalIdentity(_message.Message):
+    __slots__ = ("principal_type", "fields")
+    class FieldsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    PRINCIPAL_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    principal_type: str
+    fields: _containers.ScalarMap[str, str]
+    def __init__(self, principal_type: _Optional[str] = ..., fields: _Optional[_Mapping[str, str]] = ...) -> None: ...
