@@ -15,7 +15,7 @@ from helpers import (
 )
 
 from aether_codegen.errors import SpecError
-from aether_codegen.render.typescript import camel, enum_member
+from aether_codegen.render.ts_spelling import camel, enum_member
 
 
 def test_ts_rendering_is_identical_across_hash_seeds_and_matches_the_goldens() -> None:
