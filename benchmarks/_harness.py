@@ -32,10 +32,13 @@ def log(text: str) -> None:
     print(text, flush=True)
 
 
-def clean_env() -> dict[str, str]:
-    """The environment for child processes: no PYTHONPATH leaking our sources into another venv."""
+def clean_env(python: str = sys.executable) -> dict[str, str]:
+    """The environment for a child process run by `python`: our PYTHONPATH only for our own
+    interpreter (so a run can point at a snapshot of the sources), never leaking into another
+    venv (the reference client has the same import name)."""
     env = dict(os.environ)
-    env.pop("PYTHONPATH", None)
+    if python != sys.executable:
+        env.pop("PYTHONPATH", None)
     env.pop("PYTHONHOME", None)
     env["PYTHONUNBUFFERED"] = "1"
     return env
@@ -97,7 +100,7 @@ class GatewayProcess:
         if self.profile:
             cmd += ["--profile", self.profile]
         self._stderr_path = str(Path(self._tmp.name) / "gateway.stderr")
-        env = clean_env()
+        env = clean_env(self.python)
         if self.source:
             src = Path(self.source) / "packages"
             env["PYTHONPATH"] = os.pathsep.join(
@@ -194,7 +197,7 @@ def reference_python() -> tuple[str | None, str]:
         text=True,
         check=False,
         timeout=600,
-        env=clean_env(),
+        env=clean_env(str(python)),
     )
     if pip.returncode != 0 or not _reference_ok(python):
         shutil.rmtree(venv, ignore_errors=True)
@@ -213,7 +216,7 @@ def _reference_ok(python: Path) -> bool:
         capture_output=True,
         text=True,
         check=False,
-        env=clean_env(),
+        env=clean_env(str(python)),
     )
     return probe.returncode == 0 and probe.stdout.strip() == REFERENCE_VERSION
 

@@ -106,7 +106,7 @@ def run_worker(flavour: Flavour, gw: GatewayProcess, args: argparse.Namespace, t
             capture_output=True,
             text=True,
             timeout=budget,
-            env=clean_env(),
+            env=clean_env(flavour.python),
             cwd=HERE,
         )
     except subprocess.TimeoutExpired:

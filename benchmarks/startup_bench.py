@@ -55,7 +55,7 @@ def import_once(python: str) -> tuple[float, float]:
         capture_output=True,
         text=True,
         check=True,
-        env=clean_env(),
+        env=clean_env(python),
         cwd=tempfile.gettempdir(),  # never pick up a package from the current directory
     )
     wall = time.perf_counter() - started

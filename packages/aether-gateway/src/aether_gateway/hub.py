@@ -99,11 +99,16 @@ class Hub:
     def is_durable(self, topic: str) -> bool:
         return topic.startswith(self.durable)
 
-    def publish(self, topic: str, frame: aether_pb2.DownstreamMessage) -> int:
-        """Store (durable topics) and deliver to live subscribers; returns live deliveries."""
+    def publish(
+        self, topic: str, frame: aether_pb2.DownstreamMessage, data: bytes | None = None
+    ) -> int:
+        """Store (durable topics) and deliver to live subscribers; returns live deliveries.
+
+        `data` is the frame already serialized, when the caller has it."""
         subs = self.subscribers.get(topic)
         if self.is_durable(topic):
-            batch, index = self.commit.append(topic, frame.SerializeToString())
+            stored = data if data is not None else frame.SerializeToString()
+            batch, index = self.commit.append(topic, stored)
             item = Outgoing(frame, topic, batch=batch, index=index)
             delivered = 0
             for session in list(subs or ()):

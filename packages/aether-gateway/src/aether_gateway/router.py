@@ -57,7 +57,7 @@ class Router:
         target = msg.target_topic
         if problem := topic_problem(target, self.prefixes):
             return [error("ERR_INVALID_TOPIC", problem)]
-        prefix = target.split("::", 1)[0]
+        prefix = target[: target.index("::")]  # topic_problem checked it has one
         if prefix == "event":
             target = "event::receiver0"  # one fan-in shard, as the Go gateway
         elif prefix == "metric":
@@ -100,11 +100,13 @@ class Router:
             message_id=msg.message_id,  # delivery extension; stripped for sessions without it
         )
         frame = aether_pb2.DownstreamMessage(msg=incoming)
+        # Serialized once: its length is what the queue limits count, its bytes what is stored.
+        data = frame.SerializeToString()
         if self.refuse_queueing is not None and (
-            refused := self.refuse_queueing(target, frame.ByteSize())
+            refused := self.refuse_queueing(target, len(data))
         ):
             return [refused]
-        self.hub.publish(target, frame)
+        self.hub.publish(target, frame, data)
         if (
             self.on_offline is not None
             and prefix in ("ag", "tu")

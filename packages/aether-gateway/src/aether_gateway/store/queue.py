@@ -65,9 +65,10 @@ class MessageQueue:
             conn.executemany("INSERT INTO message_queue (topic, frame) VALUES (?, ?)", inserts)
             last: int = conn.execute("SELECT last_insert_rowid()").fetchone()[0] if inserts else 0
             seqs = list(range(last - len(inserts) + 1, last + 1))
-            conn.executemany(
-                "DELETE FROM message_queue WHERE topic = ? AND seq <= ?", list(acks.items())
-            )
+            if acks:  # most ticks settle nothing: no statement for them
+                conn.executemany(
+                    "DELETE FROM message_queue WHERE topic = ? AND seq <= ?", list(acks.items())
+                )
             if deletes:
                 conn.executemany("DELETE FROM message_queue WHERE seq = ?", [(s,) for s in deletes])
             if handed:
