@@ -11,6 +11,7 @@ from helpers import FIXTURE, REPO, model_from
 
 from aether_codegen.cli import main
 from aether_codegen.errors import SpecError
+from aether_codegen.render.unasync import TWINS
 
 
 def _spec() -> str:
@@ -81,6 +82,9 @@ def _repo_copy(tmp_path: Path) -> Path:
         shutil.copytree(
             REPO / pkg / sub, root / pkg / sub, ignore=shutil.ignore_patterns("__pycache__")
         )
+    for twin in TWINS:  # the async modules the sync twins are written from
+        (root / pkg / twin.source).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / pkg / twin.source, root / pkg / twin.source)
     return root
 
 
@@ -128,3 +132,48 @@ def test_check_lists_stale_files_and_generate_fixes_them(
     assert not stray.exists()
     assert "class RelayClient(" in (stray.parent / "clients.py").read_text()
     assert main(["--root", str(root), "check"]) == 0
+
+
+PKG = "packages/scitrera-aether-client/src/scitrera_aether_client"
+
+
+def test_check_fails_on_a_hand_edited_sync_twin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _repo_copy(tmp_path)
+    twin = root / PKG / "_generated" / "sync_tasks.py"
+    twin.write_text(twin.read_text().replace('reason: str = ""', 'reason: str = "oops"', 1))
+    assert main(["--root", str(root), "check"]) == 1
+    err = capsys.readouterr().err
+    # The message names the stale twin and the async source to edit instead.
+    assert f"{PKG}/_generated/sync_tasks.py (sync twin of {PKG}/_facade/async_tasks.py" in err
+    assert "_generated/sync_admin.py" not in err  # only the edited twin is reported
+    assert main(["--root", str(root), "generate"]) == 0
+    assert main(["--root", str(root), "check"]) == 0
+    assert 'reason: str = "oops"' not in twin.read_text()
+
+
+def test_check_fails_when_an_async_source_changed_without_regenerating(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _repo_copy(tmp_path)
+    source = root / PKG / "admin_async.py"
+    source.write_text(source.read_text().replace("async def list_roles(", "async def roles(", 1))
+    assert main(["--root", str(root), "check"]) == 1
+    assert (
+        f"{PKG}/_generated/admin.py (sync twin of {PKG}/admin_async.py" in capsys.readouterr().err
+    )
+    assert main(["--root", str(root), "generate"]) == 0
+    assert "    def roles(" in (root / PKG / "_generated" / "admin.py").read_text()
+
+
+def test_a_twin_replacement_that_no_longer_matches_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _repo_copy(tmp_path)
+    source = root / PKG / "admin_async.py"
+    source.write_text(source.read_text().replace("for sync clients", "for blocking clients", 1))
+    assert main(["--root", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert f"{PKG}/admin_async.py: twin replacement no longer matches" in err
+    assert "Traceback" not in err

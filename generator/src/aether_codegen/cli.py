@@ -1,5 +1,6 @@
 """aether-codegen command line: `generate` writes the SDKs' generated layers (Python and
-TypeScript, from one model), `check` verifies both."""
+TypeScript, from one model) and the sync twins of the async modules declared in render/unasync.py;
+`check` verifies all of them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aether_codegen.errors import SpecError
 from aether_codegen.load import compile_proto, load_spec
 from aether_codegen.model import build_model
 from aether_codegen.render import check_tree, render_project, render_typescript, write_tree
+from aether_codegen.render.unasync import render_twins, twin_sources
 
 PROTO = "schema/aether/v1/aether.proto"
 SPEC = "schema/principals.yaml"
@@ -29,7 +31,8 @@ def render_repo(root: Path) -> dict[str, str]:
     spec_path = root / SPEC
     spec = load_spec(spec_path, root / SPEC_SCHEMA)
     model = build_model(proto.file, spec, spec_file=str(spec_path), spec_text=spec_path.read_text())
-    return {**render_project(model, proto), **render_typescript(model)}
+    twins = render_twins(root, model.generator_version)
+    return {**render_project(model, proto), **render_typescript(model), **twins}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,8 +64,11 @@ def main(argv: list[str] | None = None) -> int:
             "aether-codegen: generated files are stale; run `aether-codegen generate`:",
             file=sys.stderr,
         )
+        twins = twin_sources()
         for rel in stale:
-            print(f"  {rel}", file=sys.stderr)
+            # A twin is stale when its async source changed or the twin was edited by hand.
+            why = f" (sync twin of {twins[rel]}; edit that, not the twin)" if rel in twins else ""
+            print(f"  {rel}{why}", file=sys.stderr)
         return 1
     print(f"aether-codegen: {len(files)} generated files are up to date")
     return 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from scitrera_aether_client._core.admin_ops import session_disconnect, session_get, session_list
-from scitrera_aether_client._core.validation import check_timeout
 from scitrera_aether_client._facade.async_base import AsyncOps
 from scitrera_aether_client.proto import aether_pb2
 
@@ -15,8 +14,7 @@ R = TypeVar("R")
 
 class AsyncAdminOps(AsyncOps):
     async def _op(self, arm: str, expect: type[R], op: Any, timeout: float) -> R | None:
-        frame = aether_pb2.UpstreamMessage(**{arm: op})
-        return await self._conn.request(frame, expect, check_timeout("timeout", timeout))
+        return await self._request(aether_pb2.UpstreamMessage(**{arm: op}), expect, timeout)
 
     async def workspace_op(
         self, op: aether_pb2.WorkspaceOperation, timeout: float = 10.0

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from scitrera_aether_client._core import ops
-from scitrera_aether_client._core.validation import check_timeout
 from scitrera_aether_client._facade.async_base import AsyncOps
 from scitrera_aether_client.proto import aether_pb2
 
 TO = aether_pb2.TaskOperation
 Auth = aether_pb2.AuthorizationContext | None
+
+
+# Lines marked `# async-only` are left out of the sync twin, so both flavours keep the reference's
+# signatures: it gives authorization and task_class to create_task, and target_identity and
+# task_class to create_task_sync, in its asyncio client only.
 
 
 class AsyncTaskOps(AsyncOps):
@@ -24,8 +28,8 @@ class AsyncTaskOps(AsyncOps):
         metadata: Mapping[str, str] | None = None,
         payload: bytes | None = None,
         assignment_mode: int = aether_pb2.SELF_ASSIGN,
-        authorization: Auth = None,
-        task_class: int = 0,
+        authorization: Auth = None,  # async-only
+        task_class: int = 0,  # async-only
         context_id: str = "",
         priority: int = 0,
         retry_policy: aether_pb2.RetryPolicy | None = None,
@@ -42,8 +46,8 @@ class AsyncTaskOps(AsyncOps):
                 metadata,
                 payload,
                 assignment_mode,
-                authorization=authorization,
-                task_class=task_class,
+                authorization=authorization,  # async-only
+                task_class=task_class,  # async-only
                 context_id=context_id,
                 priority=priority,
                 retry_policy=retry_policy,
@@ -63,8 +67,8 @@ class AsyncTaskOps(AsyncOps):
         assignment_mode: int = aether_pb2.SELF_ASSIGN,
         authorization: Auth = None,
         timeout: float = 10.0,
-        target_identity: str = "",
-        task_class: int = 0,
+        target_identity: str = "",  # async-only
+        task_class: int = 0,  # async-only
         context_id: str = "",
         priority: int = 0,
         retry_policy: aether_pb2.RetryPolicy | None = None,
@@ -80,16 +84,14 @@ class AsyncTaskOps(AsyncOps):
             payload,
             assignment_mode,
             authorization=authorization,
-            task_class=task_class,
+            task_class=task_class,  # async-only
             context_id=context_id,
             priority=priority,
             retry_policy=retry_policy,
             parent_task_id=parent_task_id,
-            target_identity=target_identity,
+            target_identity=target_identity,  # async-only
         )
-        return await self._conn.request(
-            frame, aether_pb2.CreateTaskResponse, check_timeout("timeout", timeout)
-        )
+        return await self._request(frame, aether_pb2.CreateTaskResponse, timeout)
 
     async def query_tasks(
         self,
@@ -102,26 +104,19 @@ class AsyncTaskOps(AsyncOps):
         timeout: float = 10.0,
     ) -> aether_pb2.TaskQueryResponse | None:
         frame = ops.task_query_list(workspace, status, statuses, task_type, limit, offset)
-        return await self._conn.request(
-            frame, aether_pb2.TaskQueryResponse, check_timeout("timeout", timeout), idempotent=True
-        )
+        return await self._request(frame, aether_pb2.TaskQueryResponse, timeout, idempotent=True)
 
     async def get_task(
         self, task_id: str, timeout: float = 10.0
     ) -> aether_pb2.TaskQueryResponse | None:
         frame = ops.task_query_get(task_id)
-        return await self._conn.request(
-            frame, aether_pb2.TaskQueryResponse, check_timeout("timeout", timeout), idempotent=True
-        )
+        return await self._request(frame, aether_pb2.TaskQueryResponse, timeout, idempotent=True)
 
     async def _task_op(
         self, op: int, task_id: str, reason: str, timeout: float
     ) -> aether_pb2.TaskOperationResponse | None:
-        return await self._conn.request(
-            ops.task_op(op, task_id, reason),
-            aether_pb2.TaskOperationResponse,
-            check_timeout("timeout", timeout),
-        )
+        frame = ops.task_op(op, task_id, reason)
+        return await self._request(frame, aether_pb2.TaskOperationResponse, timeout)
 
     async def cancel_task(
         self, task_id: str, reason: str = "", timeout: float = 10.0
