@@ -15,8 +15,7 @@ ALLOWED_OVERSIZED = frozenset(
     {
         "packages/aether-gateway/src/aether_gateway/proxy.py",  # A (boundaries)
         "packages/scitrera-aether-client/src/scitrera_aether_client/proxy_server.py",  # A
-        "packages/scitrera-aether-client/src/scitrera_aether_client/admin.py",  # C (twins)
-        "packages/scitrera-aether-client/src/scitrera_aether_client/admin_async.py",  # C
+        "packages/scitrera-aether-client/src/scitrera_aether_client/admin_async.py",  # C (twins)
     }
 )
 
