@@ -10,6 +10,7 @@ from aether_gateway.context import Caller
 from aether_gateway.handlers import kv as kv_handler
 from aether_gateway.handlers.kv import handle_kv, snapshot_exclusive
 from aether_gateway.handlers.kv import kv_namespace as ns
+from aether_gateway.store import kv as kv_store
 from aether_gateway.store.db import Database
 from aether_gateway.store.kv import KVStore
 from scitrera_aether_client._generated.principals import PRINCIPALS
@@ -229,7 +230,7 @@ def test_list_limit_is_capped(store: KVStore) -> None:
 
 
 def test_list_page_stops_at_byte_budget(store: KVStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(kv_handler, "LIST_PAGE_BYTES", 25)
+    monkeypatch.setattr(kv_store, "LIST_PAGE_BYTES", 25)
     for key in ["a", "b", "c", "d"]:
         store.put(ns("global"), key, b"0123456789")
     store.put(ns("global"), "e", b"x" * 100)  # larger than the budget on its own

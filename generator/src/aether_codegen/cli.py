@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aether_codegen.errors import SpecError
 from aether_codegen.load import compile_proto, load_spec
+from aether_codegen.load.operations import read_operations
 from aether_codegen.model import build_model
 from aether_codegen.render import check_tree, render_project, render_typescript, write_tree
 from aether_codegen.render.unasync import render_twins, twin_sources
@@ -31,6 +32,7 @@ def render_repo(root: Path) -> dict[str, str]:
     spec_path = root / SPEC
     spec = load_spec(spec_path, root / SPEC_SCHEMA)
     model = build_model(proto.file, spec, spec_file=str(spec_path), spec_text=spec_path.read_text())
+    model = read_operations(root, model, proto.file, spec)
     twins = render_twins(root, model.generator_version)
     return {**render_project(model, proto), **render_typescript(model), **twins}
 

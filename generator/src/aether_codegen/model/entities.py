@@ -163,7 +163,58 @@ class Model:
     messages: tuple[Message, ...]
     service_name: str
     service_methods: tuple[tuple[str, str, str], ...]  # (name, request type, response type)
+    # From schema/operations.yaml (model/operations.py); empty when a tree has no such file.
+    operation_arms: tuple[OperationArm, ...] = ()
 
     @property
     def typed_message_callbacks(self) -> tuple[Callback, ...]:
         return tuple(c for c in self.callbacks if c.arm == "msg" and c.message_type)
+
+
+@dataclass(frozen=True, slots=True)
+class OpParam:
+    """A parameter of a generated operation method and the frame-builder argument it fills."""
+
+    name: str
+    py_type: str
+    default: str | None  # Python source of the default, None when required
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One request operation of schema/operations.yaml: an (UpstreamMessage arm, OpType) pair."""
+
+    arm: str
+    name: str  # OpType value name, e.g. "SET_NX"
+    number: int
+    kind: str  # read | write | value_write | counter
+    idempotent: bool
+    served: bool
+    store: str  # gateway store function ("" if none)
+    method: str  # SDK method ("" if none)
+    doc: str
+    params: tuple[OpParam, ...]  # the reference's parameters, in its order
+    added: tuple[OpParam, ...]  # ours, after timeout (and authorization)
+    nowait: bool
+    result: str  # response | counter_applied
+
+
+@dataclass(frozen=True, slots=True)
+class OperationArm:
+    """An UpstreamMessage arm that carries operations, and the facts all its operations share."""
+
+    arm: str
+    message: str  # the arm's proto message, whose nested OpType numbers the operations
+    response: str  # the DownstreamMessage arm answering them
+    response_message: str
+    callback: str  # the callback uncorrelated responses reach ("" if none)
+    callers: tuple[str, ...]  # principal keys allowed to send it
+    builder: str  # frame builder in _core/frames.py ("" when no SDK method is generated)
+    authorization: bool  # async awaiting methods take `authorization`
+    timeout: float  # default timeout of the methods that wait for the response
+    operations: tuple[Operation, ...]
+
+    @property
+    def methods(self) -> tuple[Operation, ...]:
+        return tuple(op for op in self.operations if op.method)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
-from scitrera_aether_client._core import ops
+from scitrera_aether_client._core import frames as ops
 from scitrera_aether_client._core.callback_thread import CallbackThread
 from scitrera_aether_client._core.connection import Connection, ConnectionInfo
 from scitrera_aether_client._core.loop_thread import background_loop, run_sync
@@ -20,9 +20,9 @@ from scitrera_aether_client._core.settings import DEFAULT_BUFFER, make_connectio
 from scitrera_aether_client._core.validation import check_topic
 from scitrera_aether_client._facade.delivery import DeliveryOptions
 from scitrera_aether_client._facade.sync_admin import SyncAdminOps
-from scitrera_aether_client._facade.sync_storage import SyncStorageOps
 from scitrera_aether_client._facade.sync_tasks import SyncTaskOps
 from scitrera_aether_client._generated.callbacks import CallbackSlots
+from scitrera_aether_client._generated.storage import SyncStorageOps
 from scitrera_aether_client.proto import aether_pb2
 
 __all__ = ["BaseAetherClient"]

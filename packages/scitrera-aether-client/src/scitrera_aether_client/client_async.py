@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
-from scitrera_aether_client._core import ops
+from scitrera_aether_client._core import frames as ops
 from scitrera_aether_client._core.connection import ConnectionInfo, call_maybe_async
 from scitrera_aether_client._core.settings import DEFAULT_BUFFER, make_connection
 from scitrera_aether_client._core.validation import check_topic
 from scitrera_aether_client._facade.async_admin import AsyncAdminOps
-from scitrera_aether_client._facade.async_storage import AsyncStorageOps
 from scitrera_aether_client._facade.async_tasks import AsyncTaskOps
 from scitrera_aether_client._facade.delivery import DeliveryOptions
 from scitrera_aether_client._generated.callbacks import CallbackSlots
+from scitrera_aether_client._generated.storage import AsyncStorageOps
 from scitrera_aether_client.proto import aether_pb2
 
 __all__ = ["BaseAsyncAetherClient", "ResolvedIdentity"]

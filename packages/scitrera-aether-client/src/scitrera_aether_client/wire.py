@@ -13,6 +13,8 @@ What is here:
   ``EXTENSION_ARM`` and ``arm_key``: principal types aether.v1 lacks send their identity in the
   extension arm; ``arm_key(arm, principal_type)`` is the ``BY_ARM`` key of an identity.
 - ``VALID_PREFIXES``: every topic prefix a send may address.
+- ``OPERATIONS``, ``ARMS``, ``OperationSpec``, ``of_arm``: the generated operation table (kind,
+  idempotency, response arm, callers, gateway store function of each request operation).
 - ``identity_problem``: why a string is not a valid identity field, or None; the gateway's rule,
   shared so the client refuses exactly what the gateway would.
 - ``DELIVERY_URI`` / ``DELIVERY_VERSION``: the delivery-acknowledgement extension's name and
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 from scitrera_aether_client._core.delivery import DELIVERY_URI, DELIVERY_VERSION
 from scitrera_aether_client._core.validation import identity_problem
+from scitrera_aether_client._generated.operations import ARMS, OPERATIONS, OperationSpec, of_arm
 from scitrera_aether_client._generated.principals import (
     BY_ARM,
     EXTENSION_ARM,
@@ -36,15 +39,19 @@ from scitrera_aether_client._generated.topics import VALID_PREFIXES
 from scitrera_aether_client.proto import aether_pb2, aether_pb2_grpc
 
 __all__ = [
+    "ARMS",
     "BY_ARM",
     "DELIVERY_URI",
     "DELIVERY_VERSION",
     "EXTENSION_ARM",
+    "OPERATIONS",
     "PRINCIPALS",
     "VALID_PREFIXES",
+    "OperationSpec",
     "PrincipalSpec",
     "aether_pb2",
     "aether_pb2_grpc",
     "arm_key",
     "identity_problem",
+    "of_arm",
 ]

@@ -3,14 +3,18 @@
 Frames follow the reference gateway so the SDK correlates them the same way: success is one
 KVResponse; a refusal or failure is `KVResponse{success=false}` followed by an ErrorResponse, both
 carrying the request_id; a value over the size quota is answered by the ErrorResponse alone.
-The ACL stage (kv_key/kv_scope rules) is not applied here.
+The ACL stage (kv_key/kv_scope rules) is in kv_acl.py.
+
+What each op is (served or not, read, value write, counter) comes from the generated operation
+table (schema/operations.yaml); the op itself runs in the store.kv.Operations function the table
+names, so adding an op touches neither this module nor kv_acl.py.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
@@ -19,8 +23,8 @@ from aether_gateway.handlers.admin_input import ttl_problem
 from aether_gateway.handlers.kv_acl import kv_refusal
 from aether_gateway.limits import ENTRY_OVERHEAD
 from aether_gateway.store.acl import ACLStore
-from aether_gateway.store.kv import KVStore
-from scitrera_aether_client.wire import aether_pb2, identity_problem
+from aether_gateway.store.kv import MAX_LIST_LIMIT, KVStore, Operations
+from scitrera_aether_client.wire import OperationSpec, aether_pb2, identity_problem, of_arm
 
 ERR_PERMISSION_DENIED = "ERR_PERMISSION_DENIED"
 ERR_INVALID_ARGUMENT = "ERR_INVALID_ARGUMENT"
@@ -30,14 +34,11 @@ KV_ERROR = "KV_ERROR"
 
 DEFAULT_MAX_VALUE_BYTES = 1 << 20
 MAX_KEY_BYTES = 1024
-DEFAULT_LIST_LIMIT = 100
-MAX_LIST_LIMIT = 1000
-# A LIST page stops early past this many key+value bytes: a frame over the client's 4 MiB receive
-# limit (gRPC's default) would end its whole stream. The cursor still resumes exactly.
-LIST_PAGE_BYTES = 3 << 20
 
 _Op = aether_pb2.KVOperation
-_VALUE_WRITES = frozenset({_Op.PUT, _Op.SET_NX, _Op.COMPARE_AND_SET})
+#: The KV rows of the operation table, by op number (read at call time: tests may swap it).
+KV_OPERATIONS: Mapping[int, OperationSpec] = of_arm("kv_op")
+Run = Callable[[KVStore, str, aether_pb2.KVOperation], aether_pb2.KVResponse]
 # Scopes stored in namespaces of the caller's own identity.
 _OWNED_SCOPES = frozenset(
     {_Op.GLOBAL_EXCLUSIVE, _Op.WORKSPACE_EXCLUSIVE, _Op.USER, _Op.USER_WORKSPACE}
@@ -68,19 +69,20 @@ def handle_kv(
     if not caller.principal.kv:
         message = f"{caller.principal.type_name} principals may not use the KV store"
         return _failure(op.request_id, ERR_PERMISSION_DENIED, message)
-    if acl is not None and (refusal := kv_refusal(acl, caller, op)):
+    spec = KV_OPERATIONS.get(op.op)
+    if acl is not None and (refusal := kv_refusal(acl, caller, op, spec)):
         return _failure(op.request_id, ERR_PERMISSION_DENIED, refusal)
-    run = _OPERATIONS.get(op.op)
-    if run is None:
+    run = runner(spec)
+    if spec is None or run is None:
         message = f"KV operation {_name(_Op.OpType, op.op)} is not implemented"
         return _failure(op.request_id, ERR_NOT_IMPLEMENTED, message)
-    if op.op in _VALUE_WRITES and len(op.value) > max_value_bytes:
+    if spec.kind == "value_write" and len(op.value) > max_value_bytes:
         message = f"value of {len(op.value)} bytes exceeds the {max_value_bytes} byte limit"
         return [_error(ERR_QUOTA, message, op.request_id)]
     try:
         _validate(op)
         namespace = _namespace(caller, op.scope, op.user_id, op.workspace)
-        if over := _past_snapshot(store, caller, namespace, op, snapshot_max_bytes):
+        if over := _past_snapshot(store, caller, namespace, op, spec, snapshot_max_bytes):
             return [_error(ERR_QUOTA, over, op.request_id)]  # as for a value over its quota
         response = run(store, namespace, op)
     except _Rejected as exc:
@@ -92,6 +94,14 @@ def handle_kv(
     response.success = True
     response.request_id = op.request_id
     return [aether_pb2.DownstreamMessage(kv=response)]
+
+
+def runner(spec: OperationSpec | None) -> Run | None:
+    """The store.kv.Operations function running a served op, or None."""
+    if spec is None or not spec.served:
+        return None
+    run: Run | None = getattr(Operations, spec.store, None)
+    return run
 
 
 def snapshot_exclusive(store: KVStore, caller: Caller) -> tuple[dict[str, bytes], dict[str, bytes]]:
@@ -112,20 +122,23 @@ def snapshot_exclusive(store: KVStore, caller: Caller) -> tuple[dict[str, bytes]
     return _read_all(store, workspace_ns), global_entries
 
 
-# Writes that can add an entry to an exclusive namespace, or grow one.
-_GROWING = _VALUE_WRITES | {_Op.INCREMENT, _Op.DECREMENT, _Op.INCREMENT_IF, _Op.DECREMENT_IF}
 _COUNTER_BYTES = 20  # the longest int64 in decimal
 
 
 def _past_snapshot(
-    store: KVStore, caller: Caller, namespace: str, op: aether_pb2.KVOperation, budget: int
+    store: KVStore,
+    caller: Caller,
+    namespace: str,
+    op: aether_pb2.KVOperation,
+    spec: OperationSpec,
+    budget: int,
 ) -> str | None:
     """Why this write would make the caller's ConfigSnapshot exceed `budget` bytes (or None).
 
     The snapshot carries the caller's exclusive entries at every connect; past the budget it would
     be trimmed (limits.trim_snapshot), so such writes are refused up front instead.
     """
-    if not budget or op.op not in _GROWING:
+    if not budget or not spec.grows:
         return None
     try:
         spaces = {_namespace(caller, _Op.GLOBAL_EXCLUSIVE, "", "")}
@@ -136,7 +149,7 @@ def _past_snapshot(
     if namespace not in spaces:
         return None
     current = store.get(namespace, op.key)
-    value = len(op.value) if op.op in _VALUE_WRITES else _COUNTER_BYTES
+    value = len(op.value) if spec.kind == "value_write" else _COUNTER_BYTES
     size = sum(store.footprint(ns, ENTRY_OVERHEAD) for ns in spaces) + value
     size -= 0 if current is None else len(current)
     size += 0 if current is not None else len(op.key.encode()) + ENTRY_OVERHEAD
@@ -226,97 +239,6 @@ def _validate(op: aether_pb2.KVOperation) -> None:
         raise _Rejected(ERR_INVALID_ARGUMENT, "KV delta_value must not be negative")
     if op.limit < 0:
         raise _Rejected(ERR_INVALID_ARGUMENT, "KV list limit must not be negative")
-
-
-def _delta(op: aether_pb2.KVOperation) -> int:
-    return op.delta_value or 1  # the wire default 0 means "by one"
-
-
-def _get(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
-    return aether_pb2.KVResponse(value=store.get(ns, op.key) or b"")
-
-
-def _put(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
-    store.put(ns, op.key, op.value, op.ttl)
-    return aether_pb2.KVResponse()
-
-
-def _list(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
-    limit = min(op.limit or DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)
-    page, next_cursor, has_more = store.list(ns, op.key, limit, op.cursor)
-    kept = _within_budget(page)
-    if len(kept) < len(page):
-        next_cursor, has_more = next(reversed(kept)), True
-    return aether_pb2.KVResponse(
-        keys=list(kept), kv_map=kept, next_cursor=next_cursor, has_more=has_more
-    )
-
-
-def _within_budget(page: dict[str, bytes]) -> dict[str, bytes]:
-    """The longest leading run of entries within LIST_PAGE_BYTES (at least one entry)."""
-    kept: dict[str, bytes] = {}
-    size = 0
-    for key, value in page.items():
-        size += len(key) + len(value)
-        if kept and size > LIST_PAGE_BYTES:
-            break
-        kept[key] = value
-    return kept
-
-
-def _delete(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
-    store.delete(ns, op.key)
-    return aether_pb2.KVResponse()
-
-
-def _increment(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
-    return aether_pb2.KVResponse(counter_value=store.increment(ns, op.key, _delta(op), op.ttl))
-
-
-def _decrement(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
-    return aether_pb2.KVResponse(counter_value=store.increment(ns, op.key, -_delta(op), op.ttl))
-
-
-def _increment_if(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
-    value, applied = store.increment_if(ns, op.key, _delta(op), op.guard_value, op.ttl)
-    return aether_pb2.KVResponse(counter_value=value, applied=applied)
-
-
-def _decrement_if(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
-    value, applied = store.decrement_if(ns, op.key, _delta(op), op.guard_value, op.ttl)
-    return aether_pb2.KVResponse(counter_value=value, applied=applied)
-
-
-def _set_nx(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
-    return aether_pb2.KVResponse(applied=store.set_nx(ns, op.key, op.value, op.ttl))
-
-
-def _compare_and_set(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
-    applied, current = store.compare_and_set(ns, op.key, op.expected_value, op.value, op.ttl)
-    # Only a failed comparison reports the stored value, so the caller can retry from it.
-    return aether_pb2.KVResponse(applied=applied, value=b"" if applied else current or b"")
-
-
-def _compare_and_delete(
-    store: KVStore, ns: str, op: aether_pb2.KVOperation
-) -> aether_pb2.KVResponse:
-    applied, current = store.compare_and_delete(ns, op.key, op.expected_value)
-    return aether_pb2.KVResponse(applied=applied, value=b"" if applied else current or b"")
-
-
-_OPERATIONS: dict[int, Callable[[KVStore, str, aether_pb2.KVOperation], aether_pb2.KVResponse]] = {
-    _Op.GET: _get,
-    _Op.PUT: _put,
-    _Op.LIST: _list,
-    _Op.DELETE: _delete,
-    _Op.INCREMENT: _increment,
-    _Op.DECREMENT: _decrement,
-    _Op.INCREMENT_IF: _increment_if,
-    _Op.DECREMENT_IF: _decrement_if,
-    _Op.SET_NX: _set_nx,
-    _Op.COMPARE_AND_SET: _compare_and_set,
-    _Op.COMPARE_AND_DELETE: _compare_and_delete,
-}
 
 
 def _name(enum: EnumTypeWrapper, value: int) -> str:

@@ -5,6 +5,9 @@ a method touches it, so no background sweeper is needed for correctness. Counter
 ASCII decimal bytes, the representation a reader of the value (or another gateway) would expect.
 Single-statement methods rely on SQLite's autocommit for atomicity; read-modify-write methods run
 in one `Database.transaction()`.
+
+`Operations` runs each served KVOperation op over a KVStore: one function per op, named by its
+`store:` entry in schema/operations.yaml, which is all the KV handler dispatches on.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import sqlite3
 from collections.abc import Callable
 
 from aether_gateway.store.db import Database, now_ms
+from scitrera_aether_client.wire import aether_pb2
 
 Database.register_schema(
     """
@@ -29,6 +33,12 @@ Database.register_schema(
         WHERE expires_at IS NOT NULL;
     """
 )
+
+DEFAULT_LIST_LIMIT = 100
+MAX_LIST_LIMIT = 1000
+# A LIST page stops early past this many key+value bytes: a frame over the client's 4 MiB receive
+# limit (gRPC's default) would end its whole stream. The cursor still resumes exactly.
+LIST_PAGE_BYTES = 3 << 20
 
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
@@ -224,6 +234,90 @@ class KVStore:
 
     def _expiry(self, ttl_s: int) -> int | None:
         return self._clock() + ttl_s * 1000 if ttl_s > 0 else None
+
+
+Op = aether_pb2.KVOperation
+Response = aether_pb2.KVResponse
+
+
+class Operations:
+    """The served KV operations, each `(store, namespace, op) -> KVResponse`.
+
+    The handler has already checked the caller, the ACL, the key and the value size, and resolved
+    `namespace`; it fills in success and request_id. A ValueError becomes a KV_ERROR with its text.
+    """
+
+    @staticmethod
+    def get(store: KVStore, ns: str, op: Op) -> Response:
+        return Response(value=store.get(ns, op.key) or b"")
+
+    @staticmethod
+    def put(store: KVStore, ns: str, op: Op) -> Response:
+        store.put(ns, op.key, op.value, op.ttl)
+        return Response()
+
+    @staticmethod
+    def list_page(store: KVStore, ns: str, op: Op) -> Response:
+        limit = min(op.limit or DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)
+        page, next_cursor, has_more = store.list(ns, op.key, limit, op.cursor)
+        kept = _within_budget(page)
+        if len(kept) < len(page):
+            next_cursor, has_more = next(reversed(kept)), True
+        return Response(keys=list(kept), kv_map=kept, next_cursor=next_cursor, has_more=has_more)
+
+    @staticmethod
+    def delete(store: KVStore, ns: str, op: Op) -> Response:
+        store.delete(ns, op.key)
+        return Response()
+
+    @staticmethod
+    def increment(store: KVStore, ns: str, op: Op) -> Response:
+        return Response(counter_value=store.increment(ns, op.key, _delta(op), op.ttl))
+
+    @staticmethod
+    def decrement(store: KVStore, ns: str, op: Op) -> Response:
+        return Response(counter_value=store.increment(ns, op.key, -_delta(op), op.ttl))
+
+    @staticmethod
+    def increment_if(store: KVStore, ns: str, op: Op) -> Response:
+        value, applied = store.increment_if(ns, op.key, _delta(op), op.guard_value, op.ttl)
+        return Response(counter_value=value, applied=applied)
+
+    @staticmethod
+    def decrement_if(store: KVStore, ns: str, op: Op) -> Response:
+        value, applied = store.decrement_if(ns, op.key, _delta(op), op.guard_value, op.ttl)
+        return Response(counter_value=value, applied=applied)
+
+    @staticmethod
+    def set_nx(store: KVStore, ns: str, op: Op) -> Response:
+        return Response(applied=store.set_nx(ns, op.key, op.value, op.ttl))
+
+    @staticmethod
+    def compare_and_set(store: KVStore, ns: str, op: Op) -> Response:
+        applied, current = store.compare_and_set(ns, op.key, op.expected_value, op.value, op.ttl)
+        # Only a failed comparison reports the stored value, so the caller can retry from it.
+        return Response(applied=applied, value=b"" if applied else current or b"")
+
+    @staticmethod
+    def compare_and_delete(store: KVStore, ns: str, op: Op) -> Response:
+        applied, current = store.compare_and_delete(ns, op.key, op.expected_value)
+        return Response(applied=applied, value=b"" if applied else current or b"")
+
+
+def _delta(op: Op) -> int:
+    return op.delta_value or 1  # the wire default 0 means "by one"
+
+
+def _within_budget(page: dict[str, bytes]) -> dict[str, bytes]:
+    """The longest leading run of entries within LIST_PAGE_BYTES (at least one entry)."""
+    kept: dict[str, bytes] = {}
+    size = 0
+    for key, value in page.items():
+        size += len(key) + len(value)
+        if kept and size > LIST_PAGE_BYTES:
+            break
+        kept[key] = value
+    return kept
 
 
 def _alive(expires_at: int | None, now: int) -> bool:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from scitrera_aether_client._core import ops
+from scitrera_aether_client._core import frames as ops
 from scitrera_aether_client._facade.sync_base import SyncOps
+from scitrera_aether_client._generated.operations import is_idempotent
 from scitrera_aether_client.proto import aether_pb2
 
 TO = aether_pb2.TaskOperation
@@ -100,11 +101,11 @@ class SyncTaskOps(SyncOps):
         timeout: float = 10.0,
     ) -> aether_pb2.TaskQueryResponse | None:
         frame = ops.task_query_list(workspace, status, statuses, task_type, limit, offset)
-        return self._request(frame, aether_pb2.TaskQueryResponse, timeout, idempotent=True)
+        return self._request(frame, aether_pb2.TaskQueryResponse, timeout, is_idempotent(frame))
 
     def get_task(self, task_id: str, timeout: float = 10.0) -> aether_pb2.TaskQueryResponse | None:
         frame = ops.task_query_get(task_id)
-        return self._request(frame, aether_pb2.TaskQueryResponse, timeout, idempotent=True)
+        return self._request(frame, aether_pb2.TaskQueryResponse, timeout, is_idempotent(frame))
 
     def _task_op(
         self, op: int, task_id: str, reason: str, timeout: float

@@ -1,4 +1,8 @@
-"""Builders of upstream frames for every operation: pure functions shared by both facades."""
+"""Builders of upstream request frames: pure functions that validate their arguments first.
+
+Shared by both client flavours; which frames are idempotent and how the gateway treats each
+operation is in the generated operation table (_generated/operations.py), not here.
+"""
 
 from __future__ import annotations
 
@@ -17,10 +21,6 @@ from scitrera_aether_client.proto import aether_pb2
 Up = aether_pb2.UpstreamMessage
 KV = aether_pb2.KVOperation
 CP = aether_pb2.CheckpointOperation
-
-#: KV ops that can be resent safely after a reconnect (reads).
-IDEMPOTENT_KV = frozenset({KV.GET, KV.LIST})
-IDEMPOTENT_CHECKPOINT = frozenset({CP.LOAD, CP.LIST})
 
 _STATUS_NAMES = {
     "queued": aether_pb2.TASK_STATUS_QUEUED,
