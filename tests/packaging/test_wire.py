@@ -12,6 +12,7 @@ import pytest
 
 from scitrera_aether_client import wire
 
+#: Each name wire exports and the SDK module it comes from (a name added to wire goes here too).
 SOURCES = {
     "aether_pb2": "scitrera_aether_client.proto",
     "aether_pb2_grpc": "scitrera_aether_client.proto",
@@ -20,6 +21,10 @@ SOURCES = {
     "PrincipalSpec": "scitrera_aether_client._generated.principals",
     "EXTENSION_ARM": "scitrera_aether_client._generated.principals",
     "arm_key": "scitrera_aether_client._generated.principals",
+    "OPERATIONS": "scitrera_aether_client._generated.operations",
+    "ARMS": "scitrera_aether_client._generated.operations",
+    "OperationSpec": "scitrera_aether_client._generated.operations",
+    "of_arm": "scitrera_aether_client._generated.operations",
     "VALID_PREFIXES": "scitrera_aether_client._generated.topics",
     "identity_problem": "scitrera_aether_client._core.validation",
     "DELIVERY_URI": "scitrera_aether_client._core.delivery",
