@@ -1,19 +1,22 @@
 """docs/contributing.md, "Add an operation", followed for real on a copy of schema/.
 
-The walkthrough's edits, and nothing else: one enum value in the proto, one entry in
-operations.yaml, one function in aether_gateway/store/kv.py (here added to the class at run time,
-as a throwaway). Regenerating then gives the op a row in the operation table and its methods in
-both client flavours, and the gateway serves it: both flavours run it against a real gateway.
+The walkthrough's edits, read from the page, and nothing else: its proto line, its entry of
+operations.yaml, its store function (added to store.kv.Operations at run time: the installed
+gateway is not edited). Regenerating then gives the op a row in the operation table and its methods
+in both client flavours, and the gateway serves it: both flavours run it against a real gateway.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import queue
+import re
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -24,31 +27,32 @@ from aether_codegen.render import render_project
 from aether_gateway.config import GatewayConfig
 from aether_gateway.embedded import EmbeddedGateway, run_gateway
 from aether_gateway.handlers import kv as kv_handler
-from aether_gateway.store.kv import KVStore, Operations
+from aether_gateway.store.kv import Operations
 from scitrera_aether_client import AgentClient, AsyncAgentClient
 from scitrera_aether_client.proto import aether_pb2
 from scitrera_aether_client.wire import OPERATIONS
 
 REPO = Path(__file__).resolve().parents[2]
-NUMBER = 14  # the next free KVOperation.OpType value of this (throwaway) example
-PROTO_EDIT = ("    SET_CARD = 13;\n", "    SET_CARD = 13;\n    GET_AND_DELETE = 14;\n")
-SPEC_EDIT = (
-    "    # Not served yet",
-    "    GET_AND_DELETE:\n"
-    "      kind: write\n"
-    "      store: get_and_delete\n"
-    "      method: kv_get_and_delete\n"
-    "      doc: Read a key and delete it in one step.\n"
-    "      params: [key, scope, user_id, workspace]\n"
-    "    # Not served yet",
-)
+PAGE = (REPO / "docs/contributing.md").read_text()
+NUMBER = 14  # the page's example value of KVOperation.OpType
+#: Where the page's edits go in the copy: after the last OpType value, before the unserved ops.
+PROTO_ANCHOR = "    SET_CARD = 13;\n"
+SPEC_ANCHOR = "    # Not served yet"
+STORE = "packages/aether-gateway/src/aether_gateway/store/kv.py"
 
 
-def get_and_delete(store: KVStore, ns: str, op: aether_pb2.KVOperation) -> aether_pb2.KVResponse:
-    """The walkthrough's store function (not atomic: this throwaway only shows the wiring)."""
-    value = store.get(ns, op.key)
-    store.delete(ns, op.key)
-    return aether_pb2.KVResponse(value=value or b"")
+def block(marker: str) -> str:
+    """The fenced block right after `<!-- marker -->` on the page."""
+    found = re.search(rf"<!-- {marker} -->\n```[a-z]*\n(.*?)```", PAGE, re.DOTALL)
+    assert found, f"docs/contributing.md has no block after <!-- {marker} -->"
+    return found.group(1)
+
+
+def _store_function() -> Callable[..., aether_pb2.KVResponse]:
+    namespace: dict[str, Any] = {}
+    exec(block("add-operation-store"), namespace)  # the page's function, as written
+    function: Callable[..., aether_pb2.KVResponse] = namespace["get_and_delete"]
+    return function
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -71,8 +75,13 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleTyp
     """Copy schema/, make the walkthrough's schema edits, regenerate into a temp package."""
     root = tmp_path_factory.mktemp("walkthrough")
     shutil.copytree(REPO / "schema", root / "schema")
-    _edit(root / "schema/aether/v1/aether.proto", *PROTO_EDIT)
-    _edit(root / "schema/operations.yaml", *SPEC_EDIT)
+    _edit(
+        root / "schema/aether/v1/aether.proto",
+        PROTO_ANCHOR,
+        PROTO_ANCHOR + block("add-operation-proto"),
+    )
+    entry = block("add-operation-yaml").split("  kv_op:\n", 1)[1]  # the op's lines, as indented
+    _edit(root / "schema/operations.yaml", SPEC_ANCHOR, entry + SPEC_ANCHOR)
     proto = compile_proto(root / "schema/aether/v1/aether.proto", root / "schema")
     principals = load_spec(root / "schema/principals.yaml", root / "schema/principals.schema.json")
     model = build_model(proto.file, principals)
@@ -95,7 +104,16 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleTyp
 def serving(regenerated: dict[str, ModuleType], monkeypatch: pytest.MonkeyPatch) -> None:
     """The gateway as it is after the walkthrough: the regenerated table, one more function."""
     monkeypatch.setattr(kv_handler, "KV_OPERATIONS", regenerated["operations"].of_arm("kv_op"))
-    monkeypatch.setattr(Operations, "get_and_delete", staticmethod(get_and_delete), raising=False)
+    function = staticmethod(_store_function())
+    monkeypatch.setattr(Operations, "get_and_delete", function, raising=False)
+
+
+def test_the_page_lists_exactly_the_files_the_walkthrough_edits() -> None:
+    listed = PAGE.split("<!-- add-operation-files -->\n", 1)[1].split("\n\n", 1)[0]
+    paths = re.findall(r"^- `([^`]+)`", listed, re.MULTILINE)
+    assert paths == ["schema/aether/v1/aether.proto", "schema/operations.yaml", STORE]
+    assert listed.splitlines()[-1] == "- a test under `tests/`"
+    assert "class Operations" in (REPO / STORE).read_text()  # where step 3 puts the function
 
 
 def test_the_table_and_both_flavours_gain_the_op(regenerated: dict[str, ModuleType]) -> None:
