@@ -16,6 +16,8 @@ from scitrera_aether_client._facade.sync_admin import SyncAdminOps
 from scitrera_aether_client._facade.sync_tasks import SyncTaskOps
 from scitrera_aether_client.admin import AdminClient
 from scitrera_aether_client.admin_async import AsyncAdminClient
+from scitrera_aether_client.exceptions import InvalidArgumentError
+from scitrera_aether_client.proto import aether_pb2
 
 PAIRS = [
     (SyncAdminOps, AsyncAdminOps),
@@ -63,3 +65,33 @@ def test_the_reference_sync_task_signatures() -> None:
         "task_class",
         *tail,
     ]
+
+
+def test_sync_calls_refuse_a_bad_timeout_before_sending() -> None:
+    """The sync twins' one primitive, SyncOps._request, checks the timeout as the async one does."""
+    with AgentClient("ws", "impl", "twin-timeouts") as client:
+        for call in (
+            lambda: client.get_task("t-1", timeout=0),
+            lambda: client.cancel_task("t-1", timeout=-1),
+            lambda: client.workspace_op(aether_pb2.WorkspaceOperation(), timeout=0),
+            lambda: AdminClient(client).list_workspaces(timeout=-2),
+        ):
+            with pytest.raises(InvalidArgumentError) as info:
+                call()
+            assert info.value.argument == "timeout"
+        assert len(client._conn.outbox) == 0  # nothing was queued by the refused calls
+
+
+async def test_async_calls_refuse_a_bad_timeout_before_sending() -> None:
+    client = AsyncAgentClient("ws", "impl", "twin-timeouts-async")
+    for call in (
+        lambda: client.get_task("t-1", timeout=0),
+        lambda: client.cancel_task("t-1", timeout=-1),
+        lambda: client.workspace_op(aether_pb2.WorkspaceOperation(), timeout=0),
+        lambda: AsyncAdminClient(client).list_workspaces(timeout=-2),
+    ):
+        with pytest.raises(InvalidArgumentError) as info:
+            await call()
+        assert info.value.argument == "timeout"
+    assert len(client._conn.outbox) == 0
+    await client.close()
