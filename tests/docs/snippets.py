@@ -45,7 +45,7 @@ from scitrera_aether_client import (
     BaseAsyncAetherClient,
     ServiceClient,
 )
-from scitrera_aether_client.proxy_server import MintedRequest, serve
+from scitrera_aether_client.http.server import MintedRequest, serve
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PLACEHOLDER_TARGET = "localhost:50051"

@@ -18,9 +18,12 @@ from scitrera_aether_client import (
     AsyncServiceClient,
     ServiceClient,
 )
-from scitrera_aether_client.httpx_transport import AetherAsyncHTTPXTransport, AetherHTTPXTransport
-from scitrera_aether_client.proxy_asgi import serve_asgi, serve_asgi_async
-from scitrera_aether_client.requests_adapter import AetherRequestsAdapter
+from scitrera_aether_client.http.asgi import serve_asgi, serve_asgi_async
+from scitrera_aether_client.http.httpx_transport import (
+    AetherAsyncHTTPXTransport,
+    AetherHTTPXTransport,
+)
+from scitrera_aether_client.http.requests_adapter import AetherRequestsAdapter
 
 BIG = pattern(FIVE_MIB)
 BIG_SHA = hashlib.sha256(BIG).hexdigest()

@@ -23,12 +23,15 @@ from scitrera_aether_client import (
     TimeoutError,
 )
 from scitrera_aether_client.exceptions import InvalidPayloadTypeError
-from scitrera_aether_client.httpx_transport import AetherAsyncHTTPXTransport, AetherHTTPXTransport
+from scitrera_aether_client.http.asgi import serve_asgi_async
+from scitrera_aether_client.http.httpx_transport import (
+    AetherAsyncHTTPXTransport,
+    AetherHTTPXTransport,
+)
+from scitrera_aether_client.http.proxy import ProxyError, proxy_http, proxy_http_async
+from scitrera_aether_client.http.requests_adapter import AetherRequestsAdapter
+from scitrera_aether_client.http.server import MintedRequest, serve, serve_async
 from scitrera_aether_client.proto import aether_pb2
-from scitrera_aether_client.proxy import ProxyError, proxy_http, proxy_http_async
-from scitrera_aether_client.proxy_asgi import serve_asgi_async
-from scitrera_aether_client.proxy_server import MintedRequest, serve, serve_async
-from scitrera_aether_client.requests_adapter import AetherRequestsAdapter
 
 Kind = aether_pb2.ProxyError
 Up = aether_pb2.UpstreamMessage

@@ -8,8 +8,8 @@ import pytest
 
 from aether_gateway.embedded import EmbeddedGateway
 from scitrera_aether_client import AsyncAgentClient, AsyncServiceClient
+from scitrera_aether_client.http.proxy import ProxyError, proxy_http_async
 from scitrera_aether_client.proto import aether_pb2
-from scitrera_aether_client.proxy import ProxyError, proxy_http_async
 
 
 async def test_request_to_a_service_that_serves_nothing_is_refused(

@@ -6,9 +6,7 @@ from dataclasses import dataclass, field
 
 from aether_gateway.context import Caller
 from aether_gateway.proxy import ProxyRelay
-from scitrera_aether_client._generated.principals import PRINCIPALS
-from scitrera_aether_client._generated.topics import VALID_PREFIXES
-from scitrera_aether_client.proto import aether_pb2
+from scitrera_aether_client.wire import PRINCIPALS, VALID_PREFIXES, aether_pb2
 
 Kind = aether_pb2.ProxyError
 
@@ -111,7 +109,7 @@ def test_response_goes_back_with_the_original_id_and_pins_clear() -> None:
         "proxy_http_body_chunk",
     ]
     assert agent.sent[1].proxy_http_body_chunk.request_id == "r1"
-    assert relay.pins == {} and relay.by_origin == {} and relay.by_session == {}
+    assert relay.table.pins == {} and relay.table.by_origin == {} and relay.table.by_session == {}
 
 
 def test_expired_pin_refuses_request_chunks() -> None:
@@ -128,7 +126,7 @@ def test_only_the_terminator_may_answer() -> None:
     relay.on_request(agent.caller, request())
     wire = service.sent[0].proxy_http_request.request_id
     relay.on_response(agent.caller, aether_pb2.ProxyHttpResponse(request_id=wire))
-    assert agent.sent == [] and wire in relay.pins
+    assert agent.sent == [] and wire in relay.table.pins
 
 
 def test_peer_loss_tells_the_survivor() -> None:
@@ -140,7 +138,7 @@ def test_peer_loss_tells_the_survivor() -> None:
     assert error.proxy_http_response.error.kind == Kind.SIDECAR_UNAVAILABLE
     assert error.proxy_http_response.error.message.startswith("peer session ended (")
     assert fin.proxy_http_body_chunk.fin and fin.proxy_http_body_chunk.data == b""
-    assert relay.pins == {}
+    assert relay.table.pins == {}
 
 
 def test_caller_loss_tells_the_terminator_with_the_wire_id() -> None:

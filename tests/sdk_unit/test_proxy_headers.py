@@ -24,7 +24,7 @@ from scitrera_aether_client import (
     proxy_server,
     proxy_terminator,
 )
-from scitrera_aether_client._core.proxy_headers import (
+from scitrera_aether_client.http._headers import (
     HeaderMinter,
     ProxyRefusal,
     client_actor,

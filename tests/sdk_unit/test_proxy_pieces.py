@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import requests
 
-from scitrera_aether_client._core.proxy_frames import ChunkAssembler, chunk_frames, split_body
 from scitrera_aether_client.exceptions import AetherError, InvalidArgumentError
+from scitrera_aether_client.http._frames import ChunkAssembler, chunk_frames, split_body
+from scitrera_aether_client.http.proxy import ProxyError, build_authorization, merge_headers
+from scitrera_aether_client.http.requests_adapter import parse_aether_url
 from scitrera_aether_client.proto import aether_pb2
-from scitrera_aether_client.proxy import ProxyError, build_authorization, merge_headers
-from scitrera_aether_client.requests_adapter import parse_aether_url
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_obo_shorthand() -> None:
 
 @pytest.mark.parametrize(
     ("module", "extra"),
-    [("httpx_transport", "httpx"), ("requests_adapter", "requests")],
+    [("http.httpx_transport", "httpx"), ("http.requests_adapter", "requests")],
 )
 def test_missing_optional_dependency_names_the_extra(module: str, extra: str) -> None:
     import subprocess

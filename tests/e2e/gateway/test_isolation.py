@@ -31,9 +31,9 @@ from scitrera_aether_client import (
 )
 from scitrera_aether_client._core.validation import check_identity_field
 from scitrera_aether_client.client_async import BaseAsyncAetherClient
+from scitrera_aether_client.http.proxy import ProxyError, proxy_http_async
+from scitrera_aether_client.http.server import MintedRequest, serve_async
 from scitrera_aether_client.proto import aether_pb2
-from scitrera_aether_client.proxy import ProxyError, proxy_http_async
-from scitrera_aether_client.proxy_server import MintedRequest, serve_async
 
 from ._support import (
     Inbox,

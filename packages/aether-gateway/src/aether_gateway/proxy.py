@@ -20,12 +20,12 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from aether_gateway.context import Caller
 from aether_gateway.handlers.admin_policy import acl_subject
 from aether_gateway.hub import Hub
+from aether_gateway.proxy_pins import Pin, PinTable, pin_ttl
 from aether_gateway.router import topic_problem
 from aether_gateway.store.acl import ACLStore
 from aether_gateway.workspace_reach import topic_workspace
@@ -40,24 +40,7 @@ Handler = Callable[[Caller, Any], list[Down]]
 MAX_INLINE_BODY_BYTES = 8 << 20  # proxy.max_request_body_bytes
 MAX_CHAIN_DEPTH = 8
 WIRE_ID_PREFIX = "_aether/wire/"
-DEFAULT_PIN_TTL_S = 60.0
-PIN_SLACK_S = 30.0  # added to the request's own timeout so late chunks still find their pin
-_SWEEP_EVERY_S = 5.0
 _STRIPPED_PREFIXES = ("x-auth-", "x-aether-")
-
-
-@dataclass
-class Pin:
-    """One request in flight between a caller session and a terminator session."""
-
-    wire_id: str
-    original_id: str
-    caller_session: str
-    caller_topic: str
-    service_session: str
-    service_topic: str
-    ttl_s: float
-    expires_at: float
 
 
 def proxy_error(request_id: str, kind: int, message: str) -> Down:
@@ -83,10 +66,6 @@ def workspace_access(acl: ACLStore) -> Callable[[Caller], int]:
         return acl.access(principal_type, principal_id, "workspace", caller.workspace).level
 
     return level
-
-
-def pin_ttl(timeout_ms: int) -> float:
-    return timeout_ms / 1000.0 + PIN_SLACK_S if timeout_ms > 0 else DEFAULT_PIN_TTL_S
 
 
 class ProxyRelay:
@@ -115,10 +94,7 @@ class ProxyRelay:
         self.max_inline_body = max_inline_body
         self.max_chain_depth = max_chain_depth
         self.clock = clock
-        self.pins: dict[str, Pin] = {}
-        self.by_origin: dict[tuple[str, str], str] = {}  # (caller session, original id) -> wire
-        self.by_session: dict[str, set[str]] = {}  # either side's session -> its wire ids
-        self._last_sweep = clock()
+        self.table = PinTable(clock)  # requests in flight (proxy_pins.py)
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -164,10 +140,10 @@ class ProxyRelay:
             ttl_s=ttl,
             expires_at=self.clock() + ttl,
         )
-        self._add_pin(pin)
+        self.table.add(pin)
         req.request_id = wire_id
         if not self.hub.send_to_session(service_session, Down(proxy_http_request=req)):
-            self._drop_pin(pin)
+            self.table.drop(pin)
             message = f"failed to deliver request: {service_topic} is not accepting frames"
             return self._failed(caller, rid, service_topic, Kind.SIDECAR_UNAVAILABLE, message)
         log.debug(
@@ -247,7 +223,7 @@ class ProxyRelay:
         if not rid:
             return []
         if chunk.is_request:
-            pin = self._live_pin(self.by_origin.get((caller.session_id, rid), ""))
+            pin = self.table.of_caller(caller.session_id, rid)
             if pin is None or pin.caller_session != caller.session_id:
                 return [
                     proxy_error(rid, Kind.SIDECAR_UNAVAILABLE, "request pin expired or unknown")
@@ -256,9 +232,9 @@ class ProxyRelay:
             if not self.hub.send_to_session(pin.service_session, Down(proxy_http_body_chunk=chunk)):
                 self._abort(pin, "failed to deliver chunk: the terminator is not accepting frames")
                 return []
-            self._refresh(pin)
+            self.table.refresh(pin)
             return []
-        pin = self._live_pin(rid)
+        pin = self.table.live(rid)
         if pin is None or pin.service_session != caller.session_id:
             return []  # the caller is gone or already has its answer
         chunk.request_id = pin.original_id
@@ -266,21 +242,21 @@ class ProxyRelay:
             self._abort(pin, "failed to deliver response chunk: the caller is not accepting frames")
             return []
         if chunk.fin:
-            self._drop_pin(pin)
+            self.table.drop(pin)
         else:
-            self._refresh(pin)
+            self.table.refresh(pin)
         return []
 
     # ------------------------------------------------------------------ terminator -> caller
 
     def on_response(self, caller: Caller, resp: aether_pb2.ProxyHttpResponse) -> list[Down]:
-        pin = self._live_pin(resp.request_id)
+        pin = self.table.live(resp.request_id)
         if pin is None or pin.service_session != caller.session_id:
             return []
         resp.request_id = pin.original_id
         delivered = self.hub.send_to_session(pin.caller_session, Down(proxy_http_response=resp))
         if resp.HasField("error") or not resp.body_chunked:
-            self._drop_pin(pin)
+            self.table.drop(pin)
             if resp.HasField("error"):
                 log.info(
                     "proxy_http_failed target=%s request_id=%s kind=%s: %s",
@@ -292,7 +268,7 @@ class ProxyRelay:
         elif not delivered:
             self._abort(pin, "failed to deliver response: the caller is not accepting frames")
         else:
-            self._refresh(pin)
+            self.table.refresh(pin)
         return []
 
     # ------------------------------------------------------------------ session end
@@ -300,11 +276,8 @@ class ProxyRelay:
     def on_disconnect(self, caller: Caller) -> None:
         """Tell the surviving side of every request in flight that its peer is gone."""
         sid = caller.session_id
-        for wire_id in list(self.by_session.get(sid, ())):
-            pin = self.pins.get(wire_id)
-            if pin is None:
-                continue
-            self._drop_pin(pin)
+        for pin in self.table.of_session(sid):
+            self.table.drop(pin)
             if pin.caller_session == pin.service_session:
                 continue
             if pin.caller_session == sid:
@@ -313,11 +286,10 @@ class ProxyRelay:
             else:
                 message = f"peer session ended (terminator {pin.service_topic} left)"
                 self._notify_caller(pin, message)
-        self.by_session.pop(sid, None)
 
     def _abort(self, pin: Pin, message: str) -> None:
         """A frame could not be relayed: end the request on both sides."""
-        self._drop_pin(pin)
+        self.table.drop(pin)
         self._notify_caller(pin, message)
         self._notify_service(pin, message)
 
@@ -335,45 +307,6 @@ class ProxyRelay:
             pin.service_session, proxy_error(wire, Kind.SIDECAR_UNAVAILABLE, message)
         )
         self.hub.send_to_session(pin.service_session, fin_chunk(wire, is_request=True))
-
-    # ------------------------------------------------------------------ pins
-
-    def _add_pin(self, pin: Pin) -> None:
-        self._sweep()
-        self.pins[pin.wire_id] = pin
-        self.by_origin[(pin.caller_session, pin.original_id)] = pin.wire_id
-        for sid in (pin.caller_session, pin.service_session):
-            self.by_session.setdefault(sid, set()).add(pin.wire_id)
-
-    def _drop_pin(self, pin: Pin) -> None:
-        self.pins.pop(pin.wire_id, None)
-        key = (pin.caller_session, pin.original_id)
-        if self.by_origin.get(key) == pin.wire_id:
-            del self.by_origin[key]
-        for sid in (pin.caller_session, pin.service_session):
-            wires = self.by_session.get(sid)
-            if wires is not None:
-                wires.discard(pin.wire_id)
-                if not wires:
-                    del self.by_session[sid]
-
-    def _live_pin(self, wire_id: str) -> Pin | None:
-        pin = self.pins.get(wire_id) if wire_id else None
-        if pin is not None and pin.expires_at < self.clock():
-            self._drop_pin(pin)
-            return None
-        return pin
-
-    def _refresh(self, pin: Pin) -> None:
-        pin.expires_at = self.clock() + pin.ttl_s
-
-    def _sweep(self) -> None:
-        now = self.clock()
-        if now - self._last_sweep < _SWEEP_EVERY_S:
-            return
-        self._last_sweep = now
-        for pin in [p for p in self.pins.values() if p.expires_at < now]:
-            self._drop_pin(pin)
 
     def _failed(self, caller: Caller, rid: str, target: str, kind: int, message: str) -> list[Down]:
         log.info(
