@@ -9,6 +9,7 @@ import grpc
 import pytest
 from cryptography import x509
 
+from scitrera_aether_client._core.options import ClientOptions
 from scitrera_aether_client._core.tls import (
     ENV_CA_CERT,
     ENV_CLIENT_CERT,
@@ -44,16 +45,18 @@ def resolve(
     client_key_path: str | Path | None = None,
     env: dict[str, str] | None = None,
 ) -> TLSOptions | None:
+    """resolve_tls with an explicit environment (empty unless given), so no test reads ours."""
     return resolve_tls(
-        enabled,
-        root_cert,
-        root_cert_path,
-        client_cert,
-        client_cert_path,
-        client_key,
-        client_key_path,
-        from_env=env is not None,
-        environ=env,
+        ClientOptions(
+            tls_enabled=enabled,
+            tls_root_cert=root_cert,
+            tls_root_cert_path=root_cert_path,
+            tls_client_cert=client_cert,
+            tls_client_cert_path=client_cert_path,
+            tls_client_key=client_key,
+            tls_client_key_path=client_key_path,
+            environ={} if env is None else env,
+        )
     )
 
 
@@ -119,8 +122,10 @@ def test_auto_turns_on_when_a_ca_is_available(pki: TestPKI) -> None:
     assert explicit == TLSOptions(root_cert=pki.ca_cert)
 
 
-def test_auto_without_from_env_is_off(pki: TestPKI) -> None:
-    assert resolve(None, root_cert=pki.ca_cert) is None
+def test_auto_turns_on_with_an_explicit_ca_and_no_environment(pki: TestPKI) -> None:
+    # One rule for both flavours: a CA from any source means TLS when tls_enabled is None.
+    assert resolve(None, root_cert=pki.ca_cert) == TLSOptions(root_cert=pki.ca_cert)
+    assert resolve(None, root_cert_path=pki.ca_cert_path) == TLSOptions(root_cert=pki.ca_cert)
 
 
 def test_explicit_false_beats_the_environment(pki: TestPKI) -> None:
@@ -130,9 +135,12 @@ def test_explicit_false_beats_the_environment(pki: TestPKI) -> None:
 
 def test_default_environ_is_os_environ(pki: TestPKI, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_CA_CERT, str(pki.ca_cert_path))
-    options = resolve_tls(None, None, None, None, None, None, None, from_env=True)
-    assert options == TLSOptions(root_cert=pki.ca_cert)
-    assert resolve_tls(None, None, None, None, None, None, None, from_env=False) is None
+    assert resolve_tls(ClientOptions()) == TLSOptions(root_cert=pki.ca_cert)
+    # Read at resolution time, not when the options were built.
+    options = ClientOptions()
+    monkeypatch.delenv(ENV_CA_CERT)
+    assert resolve_tls(options) is None
+    assert resolve_tls(ClientOptions(environ={ENV_CA_CERT: str(pki.ca_cert_path)})) is not None
 
 
 # --- resolution order ---------------------------------------------------------------------------
@@ -152,7 +160,9 @@ def test_path_beats_env(pki: TestPKI, other: TestPKI) -> None:
     assert options == TLSOptions(root_cert=pki.ca_cert)
 
 
-def test_env_ignored_unless_from_env(pki: TestPKI, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_explicit_environ_replaces_the_process_environment(
+    pki: TestPKI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(ENV_CA_CERT, str(pki.ca_cert_path))
     monkeypatch.setenv(ENV_CLIENT_CERT, str(pki.client_cert_path))
     assert resolve(True) == TLSOptions()

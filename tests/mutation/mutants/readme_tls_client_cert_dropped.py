@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-FAULT = "build_tls drops the client certificate and key, keeping only the root CA"
+FAULT = "resolve_tls (as make_connection uses it) drops the client certificate and key"
 CAUGHT_BY = ["tests/e2e/reference_readme/test_config_and_tls.py::test_24_tls_configuration"]
 
 
@@ -13,10 +13,10 @@ def plant() -> None:
     from scitrera_aether_client._core import settings
     from scitrera_aether_client._core.tls import TLSOptions
 
-    original = settings.build_tls
+    original = settings.resolve_tls  # type: ignore[attr-defined]
 
-    def build_tls(*args: Any, **kwargs: Any) -> TLSOptions | None:
+    def resolve_tls(*args: Any, **kwargs: Any) -> TLSOptions | None:
         options = original(*args, **kwargs)
         return None if options is None else TLSOptions(root_cert=options.root_cert)
 
-    settings.build_tls = build_tls
+    settings.resolve_tls = resolve_tls  # type: ignore[attr-defined]

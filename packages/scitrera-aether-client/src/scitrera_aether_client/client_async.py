@@ -10,26 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
-from scitrera_aether_client._core import frames as ops
-from scitrera_aether_client._core.connection import ConnectionInfo, call_maybe_async
-from scitrera_aether_client._core.settings import DEFAULT_BUFFER, make_connection
+from scitrera_aether_client._core.connection import call_maybe_async
+from scitrera_aether_client._core.options import ClientOptions
 from scitrera_aether_client._core.validation import check_topic
 from scitrera_aether_client._facade.async_admin import AsyncAdminOps
 from scitrera_aether_client._facade.async_tasks import AsyncTaskOps
-from scitrera_aether_client._facade.delivery import DeliveryOptions
-from scitrera_aether_client._generated.callbacks import CallbackSlots
+from scitrera_aether_client._facade.common import AsyncResult, ClientCore
+from scitrera_aether_client._generated.constructors import AsyncConstructor
 from scitrera_aether_client._generated.storage import AsyncStorageOps
 from scitrera_aether_client.proto import aether_pb2
 
 __all__ = ["BaseAsyncAetherClient", "ResolvedIdentity"]
-
-KV = aether_pb2.KVOperation
-Auth = aether_pb2.AuthorizationContext | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,62 +83,30 @@ class _CallbackPump:
 
 
 class BaseAsyncAetherClient(
-    CallbackSlots, DeliveryOptions, AsyncStorageOps, AsyncTaskOps, AsyncAdminOps
+    AsyncConstructor, ClientCore[AsyncResult], AsyncStorageOps, AsyncTaskOps, AsyncAdminOps
 ):
-    """Shared surface of every async client. Use a generated subclass, e.g. AsyncAgentClient."""
+    """Shared surface of every async client. Use a generated subclass, e.g. AsyncAgentClient.
 
-    def __init__(
-        self,
-        credentials: dict[str, str] | None = None,
-        max_retries: int = 5,
-        initial_backoff: float = 1.0,
-        max_backoff: float = 30.0,
-        auto_reconnect: bool = True,
-        tls_enabled: bool | None = None,
-        tls_root_cert: bytes | None = None,
-        tls_root_cert_path: str | None = None,
-        tls_client_cert: bytes | None = None,
-        tls_client_cert_path: str | None = None,
-        tls_client_key: bytes | None = None,
-        tls_client_key_path: str | None = None,
-        extensions: list[aether_pb2.ExtensionDeclaration] | None = None,
-        backoff_multiplier: float = 2.0,
-        *,
-        init: aether_pb2.InitConnection | None = None,
-        buffer_size: int = DEFAULT_BUFFER,
-    ) -> None:
+    The constructor (generated: constructors.AsyncConstructor) takes the reference arguments, or
+    one `options=ClientOptions(...)`; `tls_enabled` defaults to None: TLS is on when
+    AETHER_TLS_ENABLED says so or a CA is configured, as in the reference. Shared methods
+    (send_message, switch_workspace, report_progress) return an awaitable.
+    """
+
+    def _setup(self, options: ClientOptions) -> None:
         self._pump = _CallbackPump()
-        self._conn = make_connection(
-            self,
-            self._pump.submit,
-            from_env=True,
-            init=init,
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            backoff_multiplier=backoff_multiplier,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            buffer_size=buffer_size,
-        )
+        self._open(options, self._pump.submit)
+
+    async def _deliver(self, frame: aether_pb2.UpstreamMessage, wait_for_commit: bool) -> None:
+        if wait_for_commit:
+            await self._conn.send_committed(frame, self.commit_timeout)
+        else:
+            await self._conn.enqueue_async(frame)
+
+    async def _queued(self) -> None:
+        return None
 
     # ------------------------------------------------------------------ lifecycle
-
-    @property
-    def target(self) -> str:
-        return self._conn.target
-
-    @property
-    def channel(self) -> Any:
-        return self._conn.channel
 
     async def connect(self, target: str = "localhost:50051") -> None:
         """Connect and complete the handshake.
@@ -171,120 +135,5 @@ class BaseAsyncAetherClient(
     ) -> None:
         await self.close()
 
-    @property
-    def is_connected(self) -> bool:
-        return self._conn.is_connected
-
-    @property
-    def is_running(self) -> bool:
-        return not self._conn.is_stopped
-
-    @property
-    def connection_info(self) -> ConnectionInfo:
-        """Session id, resume flag, assigned id, server version of the current connection."""
-        return self._conn.info
-
-    @property
-    def session_id(self) -> str:
-        return self._conn.info.session_id
-
-    @property
-    def assigned_id(self) -> str:
-        """The id the gateway gave this pooled (non-unique) task; "" otherwise."""
-        return self._conn.info.assigned_id
-
-    @property
-    def last_error(self) -> Exception | None:
-        """Why the client stopped (ReconnectionError after the retry budget, ...), if it did."""
-        return self._conn.final_error
-
-    def negotiated_extensions(self) -> list[aether_pb2.NegotiatedExtension]:
-        return list(self._conn.info.negotiated_extensions)
-
-    def server_supported_extensions(self) -> list[str]:
-        return list(self._conn.info.server_supported_extensions)
-
     def connection_healthy(self, grace_seconds: float = 90.0) -> bool:
         return self._conn.is_connected
-
-    # ------------------------------------------------------------------ messaging
-
-    async def _send(
-        self,
-        target_topic: str,
-        payload: object,
-        message_type: int,
-        authorization: Auth = None,
-        app_workspace: str = "",
-        *,
-        wait_for_commit: bool = False,
-    ) -> None:
-        frame = ops.send(target_topic, payload, message_type, authorization, app_workspace)
-        if wait_for_commit:
-            await self._conn.send_committed(frame, self.commit_timeout)
-        else:
-            await self._conn.enqueue_async(frame)
-
-    async def send_message(
-        self,
-        target_topic: str,
-        payload: bytes,
-        message_type: int = aether_pb2.OPAQUE,
-        authorization: Auth = None,
-        app_workspace: str = "",
-        *,
-        wait_for_commit: bool = False,
-    ) -> None:
-        """Send to any topic string (the typed helpers build these for you).
-
-        wait_for_commit: return only once the gateway confirmed it stored the message durably
-        (needs the delivery extension: see `delivery_mode`); raises the typed refusal, or
-        TimeoutError after `commit_timeout` seconds.
-        """
-        await self._send(
-            target_topic,
-            payload,
-            message_type,
-            authorization,
-            app_workspace,
-            wait_for_commit=wait_for_commit,
-        )
-
-    async def switch_workspace(self, new_workspace: str) -> None:
-        """Declare the user's active workspace; remembered and re-declared after a reconnect."""
-        self._conn.enqueue(ops.switch_workspace(new_workspace))
-        self._conn.workspace = new_workspace
-
-    async def report_progress(
-        self,
-        task_id: str,
-        state: str = "running",
-        completion: float = -1.0,
-        summary: str = "",
-        step_name: str = "",
-        step_detail: str = "",
-        step_sequence: int = 0,
-        step_total: int = 0,
-        step_type: str = "",
-        recipient: str = "",
-        request_id: str = "",
-        metadata: Mapping[str, str] | None = None,
-        kind: int = 0,
-    ) -> None:
-        self._conn.enqueue(
-            ops.progress(
-                task_id,
-                state,
-                completion,
-                summary,
-                step_name,
-                step_detail,
-                step_sequence,
-                step_total,
-                step_type,
-                recipient,
-                request_id,
-                metadata,
-                kind,
-            )
-        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from scitrera_aether_client._core.options import ClientOptions
 from scitrera_aether_client._core.validation import (
     check_identity_field,
 )
@@ -37,7 +38,7 @@ class AgentClient(BaseAetherClient):
         initial_backoff: float = 1.0,
         max_backoff: float = 30.0,
         auto_reconnect: bool = True,
-        tls_enabled: bool = False,
+        tls_enabled: bool | None = False,
         tls_root_cert: bytes | None = None,
         tls_root_cert_path: str | None = None,
         tls_client_cert: bytes | None = None,
@@ -60,20 +61,22 @@ class AgentClient(BaseAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     def send_message_to_agent(
@@ -92,7 +95,9 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_probe(
         self,
@@ -109,7 +114,9 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_probe(implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
 
 class ProbeClient(BaseAetherClient):
@@ -126,7 +133,7 @@ class ProbeClient(BaseAetherClient):
         initial_backoff: float = 1.0,
         max_backoff: float = 30.0,
         auto_reconnect: bool = True,
-        tls_enabled: bool = False,
+        tls_enabled: bool | None = False,
         tls_root_cert: bytes | None = None,
         tls_root_cert_path: str | None = None,
         tls_client_cert: bytes | None = None,
@@ -146,20 +153,22 @@ class ProbeClient(BaseAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     def send_message_to_probe(
@@ -177,4 +186,6 @@ class ProbeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_probe(implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )

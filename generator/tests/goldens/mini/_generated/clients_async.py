@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from scitrera_aether_client._core.options import ClientOptions
 from scitrera_aether_client._core.validation import (
     check_identity_field,
 )
@@ -60,20 +61,22 @@ class AsyncAgentClient(BaseAsyncAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     async def send_message_to_agent(
@@ -92,7 +95,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -111,7 +114,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_probe(implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -150,20 +153,22 @@ class AsyncProbeClient(BaseAsyncAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     async def send_message_to_probe(
@@ -181,6 +186,6 @@ class AsyncProbeClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_probe(implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )

@@ -5,8 +5,11 @@ that is present wins:
 
 1. explicit bytes (``tls_root_cert``, ``tls_client_cert``, ``tls_client_key``);
 2. an explicit path (``tls_*_path``);
-3. only when ``from_env``: ``AETHER_TLS_CA_CERT``, ``AETHER_TLS_CLIENT_CERT``,
-   ``AETHER_TLS_CLIENT_KEY``.
+3. the environment (``ClientOptions.environ``, by default the process's): ``AETHER_TLS_CA_CERT``,
+   ``AETHER_TLS_CLIENT_CERT``, ``AETHER_TLS_CLIENT_KEY``.
+
+Sync and async clients follow the same rule; they differ only in the reference's constructor
+default (sync ``tls_enabled=False``, async ``None``, which detects TLS from the environment).
 
 A path string or environment value that names an existing file is read as a file; one that
 contains ``-----BEGIN`` is inline PEM; anything else is taken as a path (and fails if unreadable).
@@ -22,11 +25,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 import grpc
 
 from scitrera_aether_client.exceptions import InvalidArgumentError
+
+if TYPE_CHECKING:
+    from scitrera_aether_client._core.options import ClientOptions
 
 __all__ = [
     "ENV_CA_CERT",
@@ -37,6 +43,7 @@ __all__ = [
     "channel_credentials",
     "repair_pem",
     "resolve_tls",
+    "tls_wanted",
 ]
 
 ENV_TLS_ENABLED = "AETHER_TLS_ENABLED"
@@ -155,63 +162,41 @@ _KEY = _Item("tls_client_key", "tls_client_key_path", ENV_CLIENT_KEY)
 
 
 def _pick(
-    item: _Item, explicit: CertInput, path: PathInput, environ: Mapping[str, str] | None
+    item: _Item, explicit: CertInput, path: PathInput, env: Mapping[str, str]
 ) -> _Source | None:
-    if explicit is not None:
-        if not isinstance(explicit, bytes | str):
-            raise InvalidArgumentError(
-                f"{item.explicit} must be PEM bytes, got {type(explicit).__name__}",
-                argument=item.explicit,
-            )
-        if explicit:
-            return _Source(item.explicit, explicit)
-    if path is not None:
-        if not isinstance(path, str | os.PathLike):
-            raise InvalidArgumentError(
-                f"{item.path} must be a path, got {type(path).__name__}", argument=item.path
-            )
-        if os.fspath(path):
-            return _Source(item.path, path)
-    if environ is not None and environ.get(item.env, "").strip():
-        return _Source(item.env, environ[item.env])
+    # Types were checked when the ClientOptions was built; empty values count as absent.
+    if explicit:
+        return _Source(item.explicit, explicit)
+    if path is not None and os.fspath(path):
+        return _Source(item.path, path)
+    if env.get(item.env, "").strip():
+        return _Source(item.env, env[item.env])
     return None
 
 
-def resolve_tls(
-    enabled: bool | None,
-    root_cert: CertInput,
-    root_cert_path: PathInput,
-    client_cert: CertInput,
-    client_cert_path: PathInput,
-    client_key: CertInput,
-    client_key_path: PathInput,
-    *,
-    from_env: bool,
-    environ: Mapping[str, str] | None = None,
-) -> TLSOptions | None:
-    """The TLS material to use, or None for a plaintext channel.
+def tls_wanted(options: ClientOptions) -> bool:
+    """Whether the channel will use TLS: True or False always wins; None (auto) means on when
+    ``AETHER_TLS_ENABLED`` is true/1/yes or a CA is available from any source. Reads no file."""
+    if options.tls_enabled is not None:
+        return options.tls_enabled
+    env = options.env()
+    if env.get(ENV_TLS_ENABLED, "").strip().lower() in _TRUE_WORDS:
+        return True
+    return _pick(_CA, options.tls_root_cert, options.tls_root_cert_path, env) is not None
 
-    ``enabled``: True or False always wins. None means auto-detect when ``from_env`` (TLS is on if
-    ``AETHER_TLS_ENABLED`` is true/1/yes or a CA is available from any source) and off otherwise.
-    ``environ`` defaults to ``os.environ`` and is only consulted when ``from_env``.
-    When TLS ends up off nothing is read, so stray client material cannot fail the connection.
+
+def resolve_tls(options: ClientOptions) -> TLSOptions | None:
+    """The TLS material to use, or None for a plaintext channel (see `tls_wanted`).
+
+    Called at connect, so certificate files and variables may appear after construction. When
+    TLS ends up off nothing is read, so stray client material cannot fail the connection.
     """
-    if enabled is not None and not isinstance(enabled, bool):
-        raise InvalidArgumentError(
-            "tls_enabled must be True, False or None", argument="tls_enabled"
-        )
-    env = (os.environ if environ is None else environ) if from_env else None
-    ca = _pick(_CA, root_cert, root_cert_path, env)
-    if enabled is None:
-        wanted = env is not None and (
-            env.get(ENV_TLS_ENABLED, "").strip().lower() in _TRUE_WORDS or ca is not None
-        )
-    else:
-        wanted = enabled
-    if not wanted:
+    if not tls_wanted(options):
         return None
-    cert = _pick(_CERT, client_cert, client_cert_path, env)
-    key = _pick(_KEY, client_key, client_key_path, env)
+    env = options.env()
+    ca = _pick(_CA, options.tls_root_cert, options.tls_root_cert_path, env)
+    cert = _pick(_CERT, options.tls_client_cert, options.tls_client_cert_path, env)
+    key = _pick(_KEY, options.tls_client_key, options.tls_client_key_path, env)
     if (cert is None) != (key is None):
         missing = "tls_client_key" if key is None else "tls_client_cert"
         raise InvalidArgumentError(

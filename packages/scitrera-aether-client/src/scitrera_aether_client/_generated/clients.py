@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from scitrera_aether_client._core.options import ClientOptions
 from scitrera_aether_client._core.validation import (
     check_identity_field,
     check_identity_list,
@@ -47,7 +48,7 @@ class AgentClient(BaseAetherClient):
         initial_backoff: float = 1.0,
         max_backoff: float = 30.0,
         auto_reconnect: bool = True,
-        tls_enabled: bool = False,
+        tls_enabled: bool | None = False,
         tls_root_cert: bytes | None = None,
         tls_root_cert_path: str | None = None,
         tls_client_cert: bytes | None = None,
@@ -70,20 +71,22 @@ class AgentClient(BaseAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     def send_message_to_agent(
@@ -102,7 +105,9 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_task(
         self,
@@ -123,7 +128,9 @@ class AgentClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_session(
         self,
@@ -140,7 +147,9 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_workspace(
         self,
@@ -157,7 +166,9 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_broadcast_to_agents(
         self,
@@ -173,7 +184,9 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_agents(workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_broadcast_to_users(
         self,
@@ -189,7 +202,9 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_users(workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_service(
         self,
@@ -209,7 +224,9 @@ class AgentClient(BaseAetherClient):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_event(
         self,
@@ -223,7 +240,7 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_events()
-        self._send(
+        self.send_message(
             target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -239,7 +256,7 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        self._send(
+        self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -263,7 +280,7 @@ class TaskClient(BaseAetherClient):
         initial_backoff: float = 1.0,
         max_backoff: float = 30.0,
         auto_reconnect: bool = True,
-        tls_enabled: bool = False,
+        tls_enabled: bool | None = False,
         tls_root_cert: bytes | None = None,
         tls_root_cert_path: str | None = None,
         tls_client_cert: bytes | None = None,
@@ -286,20 +303,22 @@ class TaskClient(BaseAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     def send_message_to_agent(
@@ -318,7 +337,9 @@ class TaskClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_task(
         self,
@@ -339,7 +360,9 @@ class TaskClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_session(
         self,
@@ -356,7 +379,9 @@ class TaskClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_event(
         self,
@@ -370,7 +395,7 @@ class TaskClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_events()
-        self._send(
+        self.send_message(
             target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -386,7 +411,7 @@ class TaskClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        self._send(
+        self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -409,7 +434,7 @@ class UserClient(BaseAetherClient):
         initial_backoff: float = 1.0,
         max_backoff: float = 30.0,
         auto_reconnect: bool = True,
-        tls_enabled: bool = False,
+        tls_enabled: bool | None = False,
         tls_root_cert: bytes | None = None,
         tls_root_cert_path: str | None = None,
         tls_client_cert: bytes | None = None,
@@ -429,20 +454,22 @@ class UserClient(BaseAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     def send_message_to_agent(
@@ -462,7 +489,7 @@ class UserClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(
+        self.send_message(
             target,
             payload,
             message_type,
@@ -490,7 +517,9 @@ class UserClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_session(
         self,
@@ -507,7 +536,9 @@ class UserClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_workspace(
         self,
@@ -524,7 +555,9 @@ class UserClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
 
 class OrchestratorClient(BaseAetherClient):
@@ -542,7 +575,7 @@ class OrchestratorClient(BaseAetherClient):
         initial_backoff: float = 1.0,
         max_backoff: float = 30.0,
         auto_reconnect: bool = True,
-        tls_enabled: bool = False,
+        tls_enabled: bool | None = False,
         tls_root_cert: bytes | None = None,
         tls_root_cert_path: str | None = None,
         tls_client_cert: bytes | None = None,
@@ -567,20 +600,22 @@ class OrchestratorClient(BaseAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     def send_status_to_agent(
@@ -599,7 +634,9 @@ class OrchestratorClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_status_to_task(
         self,
@@ -620,7 +657,9 @@ class OrchestratorClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
 
 class WorkflowEngineClient(BaseAetherClient):
@@ -637,7 +676,7 @@ class WorkflowEngineClient(BaseAetherClient):
         initial_backoff: float = 1.0,
         max_backoff: float = 30.0,
         auto_reconnect: bool = True,
-        tls_enabled: bool = False,
+        tls_enabled: bool | None = False,
         tls_root_cert: bytes | None = None,
         tls_root_cert_path: str | None = None,
         tls_client_cert: bytes | None = None,
@@ -648,20 +687,22 @@ class WorkflowEngineClient(BaseAetherClient):
     ) -> None:
         init = aether_pb2.InitConnection(workflow_engine=aether_pb2.WorkflowEngineIdentity())
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     def send_message_to_user(
@@ -679,7 +720,9 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_workspace(
         self,
@@ -696,7 +739,9 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_broadcast(
         self,
@@ -712,7 +757,9 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_broadcast(user_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_broadcast_to_agents(
         self,
@@ -728,7 +775,9 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_agents(workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_broadcast_to_users(
         self,
@@ -744,7 +793,9 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_users(workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_command_to_agent(
         self,
@@ -762,7 +813,9 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_command_to_task(
         self,
@@ -783,7 +836,9 @@ class WorkflowEngineClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_metric(
         self,
@@ -797,7 +852,7 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        self._send(
+        self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -818,7 +873,7 @@ class MetricsBridgeClient(BaseAetherClient):
         initial_backoff: float = 1.0,
         max_backoff: float = 30.0,
         auto_reconnect: bool = True,
-        tls_enabled: bool = False,
+        tls_enabled: bool | None = False,
         tls_root_cert: bytes | None = None,
         tls_root_cert_path: str | None = None,
         tls_client_cert: bytes | None = None,
@@ -829,20 +884,22 @@ class MetricsBridgeClient(BaseAetherClient):
     ) -> None:
         init = aether_pb2.InitConnection(metrics_bridge=aether_pb2.MetricsBridgeIdentity())
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     def send_acknowledgment(
@@ -858,7 +915,7 @@ class MetricsBridgeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = target_topic
-        self._send(
+        self.send_message(
             target, payload, aether_pb2.CONTROL, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -877,7 +934,7 @@ class ServiceClient(BaseAetherClient):
         initial_backoff: float = 1.0,
         max_backoff: float = 30.0,
         auto_reconnect: bool = True,
-        tls_enabled: bool = False,
+        tls_enabled: bool | None = False,
         tls_root_cert: bytes | None = None,
         tls_root_cert_path: str | None = None,
         tls_client_cert: bytes | None = None,
@@ -900,20 +957,22 @@ class ServiceClient(BaseAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     def send_message_to_agent(
@@ -932,7 +991,9 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_task(
         self,
@@ -953,7 +1014,9 @@ class ServiceClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_session(
         self,
@@ -970,7 +1033,9 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_workspace(
         self,
@@ -987,7 +1052,9 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_broadcast(
         self,
@@ -1003,7 +1070,9 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_broadcast(user_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_service(
         self,
@@ -1023,7 +1092,9 @@ class ServiceClient(BaseAetherClient):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_event(
         self,
@@ -1037,7 +1108,7 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_events()
-        self._send(
+        self.send_message(
             target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1053,7 +1124,7 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        self._send(
+        self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -1076,7 +1147,7 @@ class BridgeClient(BaseAetherClient):
         initial_backoff: float = 1.0,
         max_backoff: float = 30.0,
         auto_reconnect: bool = True,
-        tls_enabled: bool = False,
+        tls_enabled: bool | None = False,
         tls_root_cert: bytes | None = None,
         tls_root_cert_path: str | None = None,
         tls_client_cert: bytes | None = None,
@@ -1096,20 +1167,22 @@ class BridgeClient(BaseAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     def send_message_to_agent(
@@ -1128,7 +1201,9 @@ class BridgeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_task(
         self,
@@ -1149,7 +1224,9 @@ class BridgeClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_session(
         self,
@@ -1166,7 +1243,9 @@ class BridgeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_workspace(
         self,
@@ -1183,7 +1262,9 @@ class BridgeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_broadcast(
         self,
@@ -1199,7 +1280,9 @@ class BridgeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_broadcast(user_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_service(
         self,
@@ -1219,4 +1302,6 @@ class BridgeClient(BaseAetherClient):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from scitrera_aether_client._core.options import ClientOptions
 from scitrera_aether_client._core.validation import (
     check_identity_field,
     check_identity_list,
@@ -70,20 +71,22 @@ class AsyncAgentClient(BaseAsyncAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     async def send_message_to_agent(
@@ -102,7 +105,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -125,7 +128,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -144,7 +147,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -163,7 +166,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -181,7 +184,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_agents(workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -199,7 +202,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_users(workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -221,7 +224,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -237,7 +240,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_events()
-        await self._send(
+        await self.send_message(
             target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -253,7 +256,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        await self._send(
+        await self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -300,20 +303,22 @@ class AsyncTaskClient(BaseAsyncAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     async def send_message_to_agent(
@@ -332,7 +337,7 @@ class AsyncTaskClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -355,7 +360,7 @@ class AsyncTaskClient(BaseAsyncAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -374,7 +379,7 @@ class AsyncTaskClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -390,7 +395,7 @@ class AsyncTaskClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_events()
-        await self._send(
+        await self.send_message(
             target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -406,7 +411,7 @@ class AsyncTaskClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        await self._send(
+        await self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -449,20 +454,22 @@ class AsyncUserClient(BaseAsyncAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     async def send_message_to_agent(
@@ -482,7 +489,7 @@ class AsyncUserClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target,
             payload,
             message_type,
@@ -510,7 +517,7 @@ class AsyncUserClient(BaseAsyncAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -529,7 +536,7 @@ class AsyncUserClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -548,7 +555,7 @@ class AsyncUserClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -593,20 +600,22 @@ class AsyncOrchestratorClient(BaseAsyncAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     async def send_status_to_agent(
@@ -625,7 +634,7 @@ class AsyncOrchestratorClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -648,7 +657,7 @@ class AsyncOrchestratorClient(BaseAsyncAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -678,20 +687,22 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
     ) -> None:
         init = aether_pb2.InitConnection(workflow_engine=aether_pb2.WorkflowEngineIdentity())
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     async def send_message_to_user(
@@ -709,7 +720,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -728,7 +739,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -746,7 +757,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_broadcast(user_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -764,7 +775,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_agents(workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -782,7 +793,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_users(workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -802,7 +813,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -825,7 +836,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -841,7 +852,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        await self._send(
+        await self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -873,20 +884,22 @@ class AsyncMetricsBridgeClient(BaseAsyncAetherClient):
     ) -> None:
         init = aether_pb2.InitConnection(metrics_bridge=aether_pb2.MetricsBridgeIdentity())
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     async def send_acknowledgment(
@@ -902,7 +915,7 @@ class AsyncMetricsBridgeClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = target_topic
-        await self._send(
+        await self.send_message(
             target, payload, aether_pb2.CONTROL, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -944,20 +957,22 @@ class AsyncServiceClient(BaseAsyncAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     async def send_message_to_agent(
@@ -976,7 +991,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -999,7 +1014,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1018,7 +1033,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1037,7 +1052,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1055,7 +1070,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_broadcast(user_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1077,7 +1092,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1093,7 +1108,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_events()
-        await self._send(
+        await self.send_message(
             target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1109,7 +1124,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        await self._send(
+        await self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -1152,20 +1167,22 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
             )
         )
         super().__init__(
-            credentials=credentials,
-            max_retries=max_retries,
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            auto_reconnect=auto_reconnect,
-            tls_enabled=tls_enabled,
-            tls_root_cert=tls_root_cert,
-            tls_root_cert_path=tls_root_cert_path,
-            tls_client_cert=tls_client_cert,
-            tls_client_cert_path=tls_client_cert_path,
-            tls_client_key=tls_client_key,
-            tls_client_key_path=tls_client_key_path,
-            extensions=extensions,
-            init=init,
+            options=ClientOptions(
+                credentials=credentials,
+                max_retries=max_retries,
+                initial_backoff=initial_backoff,
+                max_backoff=max_backoff,
+                auto_reconnect=auto_reconnect,
+                tls_enabled=tls_enabled,
+                tls_root_cert=tls_root_cert,
+                tls_root_cert_path=tls_root_cert_path,
+                tls_client_cert=tls_client_cert,
+                tls_client_cert_path=tls_client_cert_path,
+                tls_client_key=tls_client_key,
+                tls_client_key_path=tls_client_key_path,
+                extensions=extensions,
+                init=init,
+            )
         )
 
     async def send_message_to_agent(
@@ -1184,7 +1201,7 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1207,7 +1224,7 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1226,7 +1243,7 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1245,7 +1262,7 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1263,7 +1280,7 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_broadcast(user_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1285,6 +1302,6 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
