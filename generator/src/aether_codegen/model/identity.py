@@ -33,18 +33,21 @@ def build_identity(
     check: Checker,
 ) -> Identity:
     arms = oneof_arms(messages["InitConnection"], "client_type")
-    extension = "arm" not in ident
+    # Naming the extension arm by hand is refused, then treated as the extension it means.
+    named = ident.get("arm") == EXTENSION_ARM
+    extension = "arm" not in ident or named
     arm, message = (
         (EXTENSION_ARM, EXTENSION_MESSAGE) if extension else (ident["arm"], ident["message"])
     )
-    if extension and arms.get(arm) != message:
-        check.add([*path, "identity"], f"InitConnection has no extension arm {arm!r} ({message})")
+    if named:
+        check.add([*path, "identity", "arm"], f"omit arm and message to use the {arm!r} arm")
+    elif extension:
+        if arms.get(arm) != message:
+            check.add([*path, "identity"], f"InitConnection has no extension arm {arm!r}")
     elif arm not in arms:
         check.add([*path, "identity", "arm"], f"InitConnection has no identity arm {arm!r}")
     elif arms[arm] != message:
         check.add([*path, "identity", "message"], f"arm {arm!r} carries {arms[arm]}, not {message}")
-    elif arm == EXTENSION_ARM:
-        check.add([*path, "identity", "arm"], f"omit arm and message to use the {arm!r} arm")
     id_fields = {f.name for f in messages[message].field} if message in messages else set()
     params = []
     for i, raw_param in enumerate(ident["params"]):
