@@ -105,9 +105,7 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_task(
         self,
@@ -128,9 +126,7 @@ class AgentClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_session(
         self,
@@ -147,9 +143,7 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_workspace(
         self,
@@ -166,9 +160,7 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_broadcast_to_agents(
         self,
@@ -184,9 +176,7 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_agents(workspace)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_broadcast_to_users(
         self,
@@ -202,9 +192,7 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_users(workspace)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_service(
         self,
@@ -224,9 +212,7 @@ class AgentClient(BaseAetherClient):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_event(
         self,
@@ -240,7 +226,7 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_events()
-        self.send_message(
+        self._send(
             target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -256,7 +242,7 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        self.send_message(
+        self._send(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -337,9 +323,7 @@ class TaskClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_task(
         self,
@@ -360,9 +344,7 @@ class TaskClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_session(
         self,
@@ -379,9 +361,7 @@ class TaskClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_event(
         self,
@@ -395,7 +375,7 @@ class TaskClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_events()
-        self.send_message(
+        self._send(
             target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -411,7 +391,7 @@ class TaskClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        self.send_message(
+        self._send(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -489,7 +469,7 @@ class UserClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self.send_message(
+        self._send(
             target,
             payload,
             message_type,
@@ -517,9 +497,7 @@ class UserClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_session(
         self,
@@ -536,9 +514,7 @@ class UserClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_workspace(
         self,
@@ -555,9 +531,7 @@ class UserClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
 
 class OrchestratorClient(BaseAetherClient):
@@ -634,9 +608,7 @@ class OrchestratorClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_status_to_task(
         self,
@@ -657,9 +629,7 @@ class OrchestratorClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
 
 class WorkflowEngineClient(BaseAetherClient):
@@ -720,9 +690,7 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_workspace(
         self,
@@ -739,9 +707,7 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_broadcast(
         self,
@@ -757,9 +723,7 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_broadcast(user_id)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_broadcast_to_agents(
         self,
@@ -775,9 +739,7 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_agents(workspace)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_broadcast_to_users(
         self,
@@ -793,9 +755,7 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_users(workspace)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_command_to_agent(
         self,
@@ -813,9 +773,7 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_command_to_task(
         self,
@@ -836,9 +794,7 @@ class WorkflowEngineClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_metric(
         self,
@@ -852,7 +808,7 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        self.send_message(
+        self._send(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -915,7 +871,7 @@ class MetricsBridgeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = target_topic
-        self.send_message(
+        self._send(
             target, payload, aether_pb2.CONTROL, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -991,9 +947,7 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_task(
         self,
@@ -1014,9 +968,7 @@ class ServiceClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_session(
         self,
@@ -1033,9 +985,7 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_workspace(
         self,
@@ -1052,9 +1002,7 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_broadcast(
         self,
@@ -1070,9 +1018,7 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_broadcast(user_id)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_service(
         self,
@@ -1092,9 +1038,7 @@ class ServiceClient(BaseAetherClient):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_event(
         self,
@@ -1108,7 +1052,7 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_events()
-        self.send_message(
+        self._send(
             target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1124,7 +1068,7 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        self.send_message(
+        self._send(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -1201,9 +1145,7 @@ class BridgeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_task(
         self,
@@ -1224,9 +1166,7 @@ class BridgeClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_session(
         self,
@@ -1243,9 +1183,7 @@ class BridgeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_workspace(
         self,
@@ -1262,9 +1200,7 @@ class BridgeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_user_broadcast(
         self,
@@ -1280,9 +1216,7 @@ class BridgeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_broadcast(user_id)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
 
     def send_message_to_service(
         self,
@@ -1302,6 +1236,4 @@ class BridgeClient(BaseAetherClient):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        self.send_message(
-            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
-        )
+        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
