@@ -157,23 +157,22 @@ def test_check_fails_when_an_async_source_changed_without_regenerating(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = _repo_copy(tmp_path)
-    source = root / PKG / "admin_async.py"
+    source = root / PKG / "_admin" / "async_acl_sets.py"
     source.write_text(source.read_text().replace("async def list_roles(", "async def roles(", 1))
     assert main(["--root", str(root), "check"]) == 1
-    assert (
-        f"{PKG}/_generated/admin.py (sync twin of {PKG}/admin_async.py" in capsys.readouterr().err
-    )
+    err = capsys.readouterr().err
+    assert f"{PKG}/_generated/admin_acl_sets.py (sync twin of {PKG}/_admin/async_acl_sets.py" in err
     assert main(["--root", str(root), "generate"]) == 0
-    assert "    def roles(" in (root / PKG / "_generated" / "admin.py").read_text()
+    assert "    def roles(" in (root / PKG / "_generated" / "admin_acl_sets.py").read_text()
 
 
 def test_a_twin_replacement_that_no_longer_matches_is_a_located_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = _repo_copy(tmp_path)
-    source = root / PKG / "admin_async.py"
+    source = root / PKG / "_admin" / "async_base.py"
     source.write_text(source.read_text().replace("for sync clients", "for blocking clients", 1))
     assert main(["--root", str(root), "check"]) == 2
     err = capsys.readouterr().err
-    assert f"{PKG}/admin_async.py: twin replacement no longer matches" in err
+    assert f"{PKG}/_admin/async_base.py: twin replacement no longer matches" in err
     assert "Traceback" not in err

@@ -115,6 +115,26 @@ def test_a_stale_replacement_or_broken_twin_is_a_located_error() -> None:
     assert str(info.value).startswith("pkg/b_async.py:1: its sync twin is not valid Python")
 
 
+def test_an_import_of_a_declared_source_becomes_an_import_of_its_twin() -> None:
+    twins = (
+        Twin("_parts/async_a.py", "_generated/part_a.py"),
+        Twin("_parts/async_ab.py", "_generated/part_two.py"),
+        Twin("whole_async.py", "_generated/whole.py"),
+    )
+    src = (
+        "from pkg._parts.async_a import AsyncA\n"
+        "from pkg._parts.async_ab import AsyncAB\n"
+        "from pkg._parts.async_other import AsyncOther\n\n"
+        "PARTS = (AsyncA, AsyncAB, AsyncOther)\n"
+    )
+    out = render_twin(twins[2], src, "9.9", "src/pkg", twins)
+    assert "from pkg._generated.part_a import A\n" in out
+    # A whole dotted name only: async_a's twin is not spliced into async_ab's module name.
+    assert "from pkg._generated.part_two import AB\n" in out
+    # Not a declared source: the general rule alone, so it must exist by the rewritten name.
+    assert "from pkg._parts.sync_other import Other\n" in out
+
+
 def _names(text: str) -> set[str]:
     return {
         t.string

@@ -10,6 +10,9 @@ The rewrite works on tokens, never on raw text, so a rule cannot fire inside an 
 - a line whose comment starts with `# async-only` is left out of the twin (a parameter or an
   argument the reference gives the async flavour only).
 
+An import of another declared async source becomes an import of its twin, so a twin is made of
+twins (AdminClient of the parts of AsyncAdminClient) with no re-export module in between.
+
 What cannot be said with these rules goes in the pair's own small table (`names`, `replace`, `doc`),
 where it is explicit and checked: a replacement that no longer matches its source is an error.
 """
@@ -22,7 +25,7 @@ import re
 import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from aether_codegen.errors import Problem, SpecError
 from aether_codegen.render.format import ruff_format
@@ -43,13 +46,19 @@ class Twin:
     doc: str | None = None
 
 
-# The pairs. Twins live in _generated/ under the name the rewrite gives their source; the public
-# sync modules (admin.py, _facade/sync_*.py) re-export them.
+# The pairs. Twins live in _generated/; the public sync modules (admin.py, _facade/sync_*.py)
+# re-export them.
 TWINS: tuple[Twin, ...] = (
     Twin(
         "admin_async.py",
         "_generated/admin.py",
-        # Each facade refuses the other flavour's clients, so the two names swap places here.
+        doc="AdminClient, the sync twin of AsyncAdminClient; import it from the admin module.",
+    ),
+    # AsyncAdminClient's parts, one a job (_admin/); AdminClient is made of their twins.
+    Twin(
+        "_admin/async_base.py",
+        "_generated/admin_base.py",
+        # Each admin client refuses the other flavour's clients, so the two names swap places here.
         replace=(
             ("client: BaseAsyncAetherClient", "client: BaseAetherClient"),
             (
@@ -57,8 +66,12 @@ TWINS: tuple[Twin, ...] = (
                 'BaseAsyncAetherClient, "; use AsyncAdminClient for async clients"',
             ),
         ),
-        doc="AdminClient, the sync twin of AsyncAdminClient; import it from the admin module.",
+        doc="What every part of AdminClient stands on: the sync client it runs over, and `_run`.",
     ),
+    Twin("_admin/async_registry.py", "_generated/admin_registry.py"),
+    Twin("_admin/async_acl.py", "_generated/admin_acl.py"),
+    Twin("_admin/async_acl_sets.py", "_generated/admin_acl_sets.py"),
+    Twin("_admin/async_runtime.py", "_generated/admin_runtime.py"),
     Twin("_facade/async_admin.py", "_generated/sync_admin.py"),
     Twin("_facade/async_tasks.py", "_generated/sync_tasks.py"),
 )
@@ -171,10 +184,31 @@ def header(version: str, source: str) -> str:
     )
 
 
-def render_twin(twin: Twin, source_text: str, version: str, package_dir: str) -> str:
+def _module(package: str, path: str) -> str:
+    return ".".join([package, *PurePosixPath(path).with_suffix("").parts])
+
+
+def _twin_imports(text: str, package: str, twins: tuple[Twin, ...]) -> str:
+    """Point what the rewrite made of each declared source's module name at its twin's module."""
+    for twin in twins:
+        rewritten = ".".join(rename(part) for part in _module(package, twin.source).split("."))
+        # Whole dotted names only: `x.sync_acl` must not match inside `x.sync_acl_sets`.
+        pattern = rf"(?<![\w.]){re.escape(rewritten)}(?!\w)"
+        text = re.sub(pattern, _module(package, twin.target), text)
+    return text
+
+
+def render_twin(
+    twin: Twin,
+    source_text: str,
+    version: str,
+    package_dir: str,
+    twins: tuple[Twin, ...] = TWINS,
+) -> str:
     """The formatted twin of `source_text`; SpecError if a replacement no longer matches."""
     source = f"{package_dir}/{twin.source}"
     text = unasync_source(source_text, twin.names, twin.doc)
+    text = _twin_imports(text, PurePosixPath(package_dir).name, twins)
     missing = []
     for old, new in twin.replace:
         if old not in text:
@@ -214,6 +248,6 @@ def render_twins(
             )
             raise SpecError([problem])
         files[f"{package_dir}/{twin.target}"] = render_twin(
-            twin, path.read_text(), version, package_dir
+            twin, path.read_text(), version, package_dir, twins
         )
     return files

@@ -2,7 +2,9 @@
 # Inputs: schema/aether/v1/aether.proto, schema/principals.yaml.
 # Change the inputs or the templates, then run `aether-codegen generate`.
 
-"""Generated layer of the SDK: topic builders, principal table, dispatch table, messages, clients.
+"""Generated layer of the SDK: topic builders, principal table, dispatch table, messages, clients,
+and the sync twins of the SDK's hand-written async modules (each twin names its async source in
+its header; the pairs are TWINS in the generator's render/unasync.py).
 
 Everything in this package is rewritten whole by `aether-codegen generate`.
 """
