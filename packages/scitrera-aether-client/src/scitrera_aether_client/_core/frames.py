@@ -156,44 +156,6 @@ def switch_workspace(new_workspace: str) -> Up:
     return Up(switch_workspace=aether_pb2.SwitchWorkspace(new_workspace_id=new_workspace))
 
 
-def progress(
-    task_id: str,
-    state: str = "running",
-    completion: float = -1.0,
-    summary: str = "",
-    step_name: str = "",
-    step_detail: str = "",
-    step_sequence: int = 0,
-    step_total: int = 0,
-    step_type: str = "",
-    recipient: str = "",
-    request_id: str = "",
-    metadata: Mapping[str, str] | None = None,
-    kind: int = 0,
-) -> Up:
-    report = aether_pb2.ProgressReport(
-        task_id=task_id,
-        state=state,
-        completion=completion,
-        summary=summary,
-        recipient=recipient,
-        request_id=request_id,
-        metadata=dict(metadata or {}),
-        kind=kind,  # type: ignore[arg-type]
-    )
-    if step_name or step_detail or step_sequence or step_total or step_type:
-        report.step.CopyFrom(
-            aether_pb2.ProgressStep(
-                name=step_name,
-                detail=step_detail,
-                sequence=step_sequence,
-                total_steps=step_total,
-                step_type=step_type,
-            )
-        )
-    return Up(progress=report)
-
-
 def task_query_list(
     workspace: str = "",
     status: str = "",

@@ -145,21 +145,26 @@ class ClientCore(CallbackSlots, DeliveryOptions, Generic[R]):
         metadata: Mapping[str, str] | None = None,
         kind: int = 0,
     ) -> R:
-        self._conn.enqueue(
-            ops.progress(
-                task_id,
-                state,
-                completion,
-                summary,
-                step_name,
-                step_detail,
-                step_sequence,
-                step_total,
-                step_type,
-                recipient,
-                request_id,
-                metadata,
-                kind,
-            )
+        # Built here, not in frames.py: this public signature is the one list of its fields.
+        report = aether_pb2.ProgressReport(
+            task_id=task_id,
+            state=state,
+            completion=completion,
+            summary=summary,
+            recipient=recipient,
+            request_id=request_id,
+            metadata=dict(metadata or {}),
+            kind=kind,  # type: ignore[arg-type]
         )
+        if step_name or step_detail or step_sequence or step_total or step_type:
+            report.step.CopyFrom(
+                aether_pb2.ProgressStep(
+                    name=step_name,
+                    detail=step_detail,
+                    sequence=step_sequence,
+                    total_steps=step_total,
+                    step_type=step_type,
+                )
+            )
+        self._conn.enqueue(aether_pb2.UpstreamMessage(progress=report))
         return self._queued()
