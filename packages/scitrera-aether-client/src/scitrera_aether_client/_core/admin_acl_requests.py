@@ -3,7 +3,8 @@ groups. See admin_request_base for AdminRequest and the argument checks."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypedDict, TypeVar
 
 from scitrera_aether_client._core.admin_request_base import (
     AdminRequest,
@@ -39,6 +40,31 @@ def _acl(op: ACL) -> AdminRequest[aether_pb2.ACLResponse]:
     return AdminRequest("acl_op", op, aether_pb2.ACLResponse)
 
 
+class _RuleTarget(TypedDict):
+    """Who and what a rule names: fields of both ACLGrantRequest and ACLRuleFilter."""
+
+    principal_type: str
+    principal_id: str
+    resource_type: str
+    resource_id: str
+
+
+def _rule_target(
+    check: Callable[[str, object], str],
+    principal_type: str,
+    principal_id: str,
+    resource_type: str,
+    resource_id: str,
+) -> _RuleTarget:
+    """The four fields, each passed through `check` (required_str, or str_arg for a filter)."""
+    return _RuleTarget(
+        principal_type=check("principal_type", principal_type),
+        principal_id=check("principal_id", principal_id),
+        resource_type=check("resource_type", resource_type),
+        resource_id=check("resource_id", resource_id),
+    )
+
+
 def create_acl_rule(
     principal_type: str,
     principal_id: str,
@@ -51,10 +77,7 @@ def create_acl_rule(
     authorization: Auth,
 ) -> AdminRequest[aether_pb2.ACLResponse]:
     grant = aether_pb2.ACLGrantRequest(
-        principal_type=required_str("principal_type", principal_type),
-        principal_id=required_str("principal_id", principal_id),
-        resource_type=required_str("resource_type", resource_type),
-        resource_id=required_str("resource_id", resource_id),
+        **_rule_target(required_str, principal_type, principal_id, resource_type, resource_id),
         access_level=level_arg("access_level", access_level),
         granted_by=str_arg("granted_by", granted_by),
         reason=str_arg("reason", reason),
@@ -77,10 +100,7 @@ def revoke_acl_rule(
     authorization: Auth,
 ) -> AdminRequest[aether_pb2.ACLResponse]:
     flt = aether_pb2.ACLRuleFilter(
-        principal_type=required_str("principal_type", principal_type),
-        principal_id=required_str("principal_id", principal_id),
-        resource_type=required_str("resource_type", resource_type),
-        resource_id=required_str("resource_id", resource_id),
+        **_rule_target(required_str, principal_type, principal_id, resource_type, resource_id)
     )
     return _acl(_with_auth(ACL(op=ACL.REVOKE, rule_filter=flt), authorization))
 
@@ -95,10 +115,7 @@ def list_acl_rules(
     authorization: Auth,
 ) -> AdminRequest[aether_pb2.ACLResponse]:
     flt = aether_pb2.ACLRuleFilter(
-        principal_type=str_arg("principal_type", principal_type),
-        principal_id=str_arg("principal_id", principal_id),
-        resource_type=str_arg("resource_type", resource_type),
-        resource_id=str_arg("resource_id", resource_id),
+        **_rule_target(str_arg, principal_type, principal_id, resource_type, resource_id),
         limit=int32_arg("limit", limit),
         offset=int32_arg("offset", offset),
     )
@@ -165,27 +182,36 @@ def acl_by_principal(
     return _acl(ACL(op=op, principal=_principal(principal_type, principal_id)))  # type: ignore[arg-type]
 
 
-def create_role(
-    name: str, description: str, created_by: str, metadata: Mapping[str, str] | None
-) -> AdminRequest[aether_pb2.ACLResponse]:
-    request = aether_pb2.ACLRoleRequest(
+# Roles and groups are described by the same four fields, in two request messages.
+_SetRequest = TypeVar("_SetRequest", aether_pb2.ACLRoleRequest, aether_pb2.ACLGroupRequest)
+
+
+def _set_request(
+    kind: type[_SetRequest],
+    name: str,
+    description: str,
+    created_by: str,
+    metadata: Mapping[str, str] | None,
+) -> _SetRequest:
+    return kind(
         name=required_str("name", name),
         description=str_arg("description", description),
         created_by=str_arg("created_by", created_by),
         metadata=str_map_arg("metadata", metadata),
     )
+
+
+def create_role(
+    name: str, description: str, created_by: str, metadata: Mapping[str, str] | None
+) -> AdminRequest[aether_pb2.ACLResponse]:
+    request = _set_request(aether_pb2.ACLRoleRequest, name, description, created_by, metadata)
     return _acl(ACL(op=ACL.CREATE_ROLE, name=name, role_request=request))
 
 
 def create_group(
     name: str, description: str, created_by: str, metadata: Mapping[str, str] | None
 ) -> AdminRequest[aether_pb2.ACLResponse]:
-    request = aether_pb2.ACLGroupRequest(
-        name=required_str("name", name),
-        description=str_arg("description", description),
-        created_by=str_arg("created_by", created_by),
-        metadata=str_map_arg("metadata", metadata),
-    )
+    request = _set_request(aether_pb2.ACLGroupRequest, name, description, created_by, metadata)
     return _acl(ACL(op=ACL.CREATE_GROUP, name=name, group_request=request))
 
 
