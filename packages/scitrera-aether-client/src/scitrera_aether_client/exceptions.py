@@ -171,7 +171,9 @@ class MessageError(AetherError):
     pass
 
 
-class KVOperationError(AetherError):
+class _KeyedOperationError(AetherError):
+    """What KVOperationError and CheckpointError share: the failed operation and its key."""
+
     def __init__(
         self,
         message: str,
@@ -184,17 +186,12 @@ class KVOperationError(AetherError):
         self.key = key
 
 
-class CheckpointError(AetherError):
-    def __init__(
-        self,
-        message: str,
-        operation: str | None = None,
-        key: str | None = None,
-        code: str | None = None,
-    ) -> None:
-        super().__init__(message, code)
-        self.operation = operation
-        self.key = key
+class KVOperationError(_KeyedOperationError):
+    pass
+
+
+class CheckpointError(_KeyedOperationError):
+    pass
 
 
 #: gRPC status codes after which reconnecting cannot help.
