@@ -20,6 +20,19 @@ OBO_POLICIES = ("require_resolver", "allow_partial")
 _STRIPPED = ("x-auth-", "x-aether-")
 _ACTOR_PRINCIPALS = frozenset({"service", "agent"})
 Kind = aether_pb2.ProxyError
+#: Hop-by-hop headers (RFC 9110 §7.6.1) describe the local connection, not the request: the
+#: httpx transports and the requests adapter leave them out of what they proxy.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
 
 
 class ProxyRefusal(Exception):

@@ -31,6 +31,7 @@ from scitrera_aether_client.http.server import (
     DEFAULT_MAX_BODY_BYTES,
     MintedRequest,
     ProxyHttpTerminator,
+    serving_terminator,
 )
 
 __all__ = ["ASGIHandler", "AsgiServer", "AsyncAsgiServer", "serve_asgi", "serve_asgi_async"]
@@ -175,26 +176,6 @@ class Lifespan:
         return None
 
 
-def _terminator(
-    client: BaseAetherClient | BaseAsyncAetherClient,
-    handler: ASGIHandler,
-    allow_paths: Sequence[str] | None,
-    header_mode: str,
-    body_chunk_size: int,
-    max_body_bytes: int,
-    tenant_id: str | None,
-) -> ProxyHttpTerminator:
-    return ProxyHttpTerminator(
-        client,
-        handler,
-        allow_paths,
-        header_mode,
-        body_chunk_size,
-        tenant_id=tenant_id,
-        max_body_bytes=max_body_bytes,
-    )
-
-
 class AsyncAsgiServer:
     """An ASGI app served from an async client; `await stop()` ends serving and the lifespan."""
 
@@ -242,7 +223,7 @@ async def _start(
     if not callable(app):
         raise exc.InvalidArgumentError("app must be an ASGI application", "app")
     handler = ASGIHandler(app, root_path=root_path)
-    terminator = _terminator(
+    terminator = serving_terminator(
         client, handler, allow_paths, header_mode, body_chunk_size, max_body_bytes, tenant_id
     )
     manager = Lifespan(app, handler.state, lifespan)

@@ -30,24 +30,14 @@ from scitrera_aether_client import exceptions as exc
 from scitrera_aether_client._core.validation import check_timeout, check_topic
 from scitrera_aether_client.client import BaseAetherClient
 from scitrera_aether_client.client_async import BaseAsyncAetherClient
+from scitrera_aether_client.http import _headers
 from scitrera_aether_client.http.proxy import ProxyError, proxy_http, proxy_http_async
 from scitrera_aether_client.proto import aether_pb2
 
 __all__ = ["AetherAsyncHTTPXTransport", "AetherHTTPXTransport", "AetherProxyTransportError"]
 
 Kind = aether_pb2.ProxyError
-#: Hop-by-hop headers (RFC 9110 §7.6.1) describe the local connection, not the request.
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-    }
-)
+HOP_BY_HOP = _headers.HOP_BY_HOP  # public here as before the move; defined in _headers
 
 
 class AetherProxyTransportError(httpx.TransportError):

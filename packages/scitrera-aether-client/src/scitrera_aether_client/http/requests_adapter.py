@@ -38,6 +38,7 @@ except ImportError as missing:  # pragma: no cover - depends on the environment
 from scitrera_aether_client import exceptions as exc
 from scitrera_aether_client._core.validation import check_timeout
 from scitrera_aether_client.client import BaseAetherClient
+from scitrera_aether_client.http import _headers
 from scitrera_aether_client.http.proxy import ProxyError, proxy_http
 from scitrera_aether_client.proto import aether_pb2
 
@@ -45,17 +46,7 @@ __all__ = ["SCHEME", "AetherRequestsAdapter", "parse_aether_url"]
 
 SCHEME = "aether+sv"
 Kind = aether_pb2.ProxyError
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-    }
-)
+HOP_BY_HOP = _headers.HOP_BY_HOP  # public here as before the move; defined in _headers
 
 
 def parse_aether_url(url: str) -> tuple[str, str]:

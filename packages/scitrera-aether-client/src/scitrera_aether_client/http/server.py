@@ -211,6 +211,27 @@ def _path_matches(pattern: str, path: str) -> bool:
 # ---------------------------------------------------------------------- entry points
 
 
+def serving_terminator(
+    client: AnyClient,
+    handler: Handler,
+    allow_paths: Sequence[str] | None,
+    header_mode: str,
+    body_chunk_size: int,
+    max_body_bytes: int,
+    tenant_id: str | None,
+) -> ProxyHttpTerminator:
+    """The terminator of serve, serve_async and the ASGI entry points (http.asgi)."""
+    return ProxyHttpTerminator(
+        client,
+        handler,
+        allow_paths,
+        header_mode,
+        body_chunk_size,
+        tenant_id=tenant_id,
+        max_body_bytes=max_body_bytes,
+    )
+
+
 def serve(
     client: BaseAetherClient,
     handler: Handler,
@@ -224,14 +245,8 @@ def serve(
     """Serve proxied HTTP from a sync client (e.g. ServiceClient); returns at once."""
     if not isinstance(client, BaseAetherClient):
         raise exc.InvalidArgumentError("serve needs a sync client; use serve_async", "client")
-    terminator = ProxyHttpTerminator(
-        client,
-        handler,
-        allow_paths,
-        header_mode,
-        body_chunk_size,
-        tenant_id=tenant_id,
-        max_body_bytes=max_body_bytes,
+    terminator = serving_terminator(
+        client, handler, allow_paths, header_mode, body_chunk_size, max_body_bytes, tenant_id
     )
     run_sync(terminator.start())
     return SyncServer(terminator)
@@ -250,14 +265,8 @@ async def serve_async(
     """Serve proxied HTTP from an async client (e.g. AsyncServiceClient); returns at once."""
     if not isinstance(client, BaseAsyncAetherClient):
         raise exc.InvalidArgumentError("serve_async needs an async client; use serve", "client")
-    terminator = ProxyHttpTerminator(
-        client,
-        handler,
-        allow_paths,
-        header_mode,
-        body_chunk_size,
-        tenant_id=tenant_id,
-        max_body_bytes=max_body_bytes,
+    terminator = serving_terminator(
+        client, handler, allow_paths, header_mode, body_chunk_size, max_body_bytes, tenant_id
     )
     await terminator.start()
     return terminator
