@@ -12,9 +12,8 @@ from scitrera_aether_client.http.httpx_transport import (
     AetherProxyTransportError as AetherProxyTransportError,
 )
 from scitrera_aether_client.http.httpx_transport import Kind as Kind
+from scitrera_aether_client.http.httpx_transport import __all__ as __all__
 from scitrera_aether_client.http.httpx_transport import build_response as build_response
 from scitrera_aether_client.http.httpx_transport import request_headers as request_headers
 from scitrera_aether_client.http.httpx_transport import request_target as request_target
 from scitrera_aether_client.http.httpx_transport import translated_errors as translated_errors
-
-__all__ = ["AetherAsyncHTTPXTransport", "AetherHTTPXTransport", "AetherProxyTransportError"]

@@ -7,17 +7,10 @@ from scitrera_aether_client.http.proxy import PROXY_BODY_CHUNK_SIZE as PROXY_BOD
 from scitrera_aether_client.http.proxy import HeadersLike as HeadersLike
 from scitrera_aether_client.http.proxy import Kind as Kind
 from scitrera_aether_client.http.proxy import ProxyError as ProxyError
+from scitrera_aether_client.http.proxy import __all__ as __all__
 from scitrera_aether_client.http.proxy import build_authorization as build_authorization
 from scitrera_aether_client.http.proxy import build_request as build_request
 from scitrera_aether_client.http.proxy import exchange as exchange
 from scitrera_aether_client.http.proxy import merge_headers as merge_headers
 from scitrera_aether_client.http.proxy import proxy_http as proxy_http
 from scitrera_aether_client.http.proxy import proxy_http_async as proxy_http_async
-
-__all__ = [
-    "PROXY_BODY_CHUNK_SIZE",
-    "ProxyError",
-    "build_authorization",
-    "proxy_http",
-    "proxy_http_async",
-]

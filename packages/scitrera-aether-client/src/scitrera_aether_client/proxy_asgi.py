@@ -13,7 +13,6 @@ from scitrera_aether_client.http.asgi import Message as Message
 from scitrera_aether_client.http.asgi import Receive as Receive
 from scitrera_aether_client.http.asgi import Scope as Scope
 from scitrera_aether_client.http.asgi import Send as Send
+from scitrera_aether_client.http.asgi import __all__ as __all__
 from scitrera_aether_client.http.asgi import serve_asgi as serve_asgi
 from scitrera_aether_client.http.asgi import serve_asgi_async as serve_asgi_async
-
-__all__ = ["ASGIHandler", "AsgiServer", "AsyncAsgiServer", "serve_asgi", "serve_asgi_async"]

@@ -15,16 +15,7 @@ from scitrera_aether_client.http.server import MintedRequest as MintedRequest
 from scitrera_aether_client.http.server import ProxyHttpTerminator as ProxyHttpTerminator
 from scitrera_aether_client.http.server import SyncServer as SyncServer
 from scitrera_aether_client.http.server import Up as Up
+from scitrera_aether_client.http.server import __all__ as __all__
 from scitrera_aether_client.http.server import minted_request as minted_request
 from scitrera_aether_client.http.server import serve as serve
 from scitrera_aether_client.http.server import serve_async as serve_async
-
-__all__ = [
-    "DEFAULT_MAX_BODY_BYTES",
-    "HandlerResult",
-    "MintedRequest",
-    "ProxyHttpTerminator",
-    "SyncServer",
-    "serve",
-    "serve_async",
-]

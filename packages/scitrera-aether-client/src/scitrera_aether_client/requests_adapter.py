@@ -9,6 +9,5 @@ from scitrera_aether_client.http.requests_adapter import (
     AetherRequestsAdapter as AetherRequestsAdapter,
 )
 from scitrera_aether_client.http.requests_adapter import Kind as Kind
+from scitrera_aether_client.http.requests_adapter import __all__ as __all__
 from scitrera_aether_client.http.requests_adapter import parse_aether_url as parse_aether_url
-
-__all__ = ["SCHEME", "AetherRequestsAdapter", "parse_aether_url"]
