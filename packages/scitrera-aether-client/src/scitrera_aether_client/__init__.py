@@ -8,8 +8,6 @@ rewrite its asserts; PYTEST_DONT_REWRITE keeps pytest from warning when the SDK 
 before pytest started (a sitecustomize, say): its asserts are product code, not test code.
 """
 
-from typing import Final
-
 from scitrera_aether_client import constants as _constants
 
 # The client classes come from principals.yaml; the star import takes exactly exports.__all__.
@@ -20,31 +18,9 @@ from scitrera_aether_client.admin import AdminClient
 from scitrera_aether_client.admin_async import AsyncAdminClient
 from scitrera_aether_client.client import BaseAetherClient
 from scitrera_aether_client.client_async import BaseAsyncAetherClient, ResolvedIdentity
-from scitrera_aether_client.constants import (
-    CHAT,
-    CONTROL,
-    EVENT,
-    KV_DELETE,
-    KV_GET,
-    KV_LIST,
-    KV_PUT,
-    KV_SCOPE_GLOBAL,
-    KV_SCOPE_GLOBAL_EXCLUSIVE,
-    KV_SCOPE_USER,
-    KV_SCOPE_USER_SHARED,
-    KV_SCOPE_USER_WORKSPACE,
-    KV_SCOPE_USER_WORKSPACE_SHARED,
-    KV_SCOPE_WORKSPACE,
-    KV_SCOPE_WORKSPACE_EXCLUSIVE,
-    MESSAGE_TYPE_UNSPECIFIED,
-    METRIC,
-    OPAQUE,
-    POOL,
-    SELF_ASSIGN,
-    TARGETED,
-    TOOL_CALL,
-    PrincipalType,
-)
+
+# Every name of constants.__all__; the root lists all but five of them (below).
+from scitrera_aether_client.constants import *  # noqa: F403
 from scitrera_aether_client.credentials import Credentials
 from scitrera_aether_client.exceptions import (
     AetherError,
@@ -70,40 +46,9 @@ from scitrera_aether_client.metrics import MetricBuilder, new_metric
 
 __version__ = "0.3.0"
 
-# Importable but not in __all__, as in the reference package.
-TARGET_OFFLINE_UNSPECIFIED: Final = _constants.TARGET_OFFLINE_UNSPECIFIED
-TARGET_OFFLINE_ORCHESTRATE: Final = _constants.TARGET_OFFLINE_ORCHESTRATE
-TARGET_OFFLINE_QUEUE: Final = _constants.TARGET_OFFLINE_QUEUE
-TARGET_OFFLINE_REJECT: Final = _constants.TARGET_OFFLINE_REJECT
-WORKFLOW_SCHEDULE_AUTHORITY_POLICY_VERSION: Final = (
-    _constants.WORKFLOW_SCHEDULE_AUTHORITY_POLICY_VERSION
-)
-
 __all__ = [
-    "CHAT",
-    "CONTROL",
-    "EVENT",
     "IDENTITY_SEP",
-    "KV_DELETE",
-    "KV_GET",
-    "KV_LIST",
-    "KV_PUT",
-    "KV_SCOPE_GLOBAL",
-    "KV_SCOPE_GLOBAL_EXCLUSIVE",
-    "KV_SCOPE_USER",
-    "KV_SCOPE_USER_SHARED",
-    "KV_SCOPE_USER_WORKSPACE",
-    "KV_SCOPE_USER_WORKSPACE_SHARED",
-    "KV_SCOPE_WORKSPACE",
-    "KV_SCOPE_WORKSPACE_EXCLUSIVE",
-    "MESSAGE_TYPE_UNSPECIFIED",
-    "METRIC",
-    "OPAQUE",
-    "POOL",
-    "SELF_ASSIGN",
     "SERVICE_WILDCARD",
-    "TARGETED",
-    "TOOL_CALL",
     "AdminClient",
     "AetherError",
     "AsyncAdminClient",
@@ -124,7 +69,6 @@ __all__ = [
     "NotFoundError",
     "NotImplementedError",
     "PermissionDeniedError",
-    "PrincipalType",
     "ReconnectionError",
     "ResolvedIdentity",
     "TimeoutError",
@@ -133,5 +77,13 @@ __all__ = [
     "is_recoverable_error",
     "new_metric",
 ]
+# The constants (constants.py) but those the reference package leaves out of its __all__: they
+# are importable from here all the same.
+__all__ += _constants.__all__
+__all__.remove("TARGET_OFFLINE_UNSPECIFIED")
+__all__.remove("TARGET_OFFLINE_ORCHESTRATE")
+__all__.remove("TARGET_OFFLINE_QUEUE")
+__all__.remove("TARGET_OFFLINE_REJECT")
+__all__.remove("WORKFLOW_SCHEDULE_AUTHORITY_POLICY_VERSION")
 # Every principal's FooClient and AsyncFooClient (see _generated/exports.py).
 __all__ += _principal_exports.__all__

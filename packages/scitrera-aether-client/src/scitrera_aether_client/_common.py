@@ -8,37 +8,10 @@ validates its identity fields.
 
 from __future__ import annotations
 
+from scitrera_aether_client import constants as _constants
 from scitrera_aether_client._generated import topics
 from scitrera_aether_client._generated.topics import IDENTITY_SEP, SERVICE_WILDCARD, Wildcard
-from scitrera_aether_client.constants import (
-    CHAT,
-    CONTROL,
-    EVENT,
-    KV_DELETE,
-    KV_GET,
-    KV_LIST,
-    KV_PUT,
-    KV_SCOPE_GLOBAL,
-    KV_SCOPE_GLOBAL_EXCLUSIVE,
-    KV_SCOPE_USER,
-    KV_SCOPE_USER_SHARED,
-    KV_SCOPE_USER_WORKSPACE,
-    KV_SCOPE_USER_WORKSPACE_SHARED,
-    KV_SCOPE_WORKSPACE,
-    KV_SCOPE_WORKSPACE_EXCLUSIVE,
-    MESSAGE_TYPE_UNSPECIFIED,
-    METRIC,
-    OPAQUE,
-    POOL,
-    SELF_ASSIGN,
-    TARGET_OFFLINE_ORCHESTRATE,
-    TARGET_OFFLINE_QUEUE,
-    TARGET_OFFLINE_REJECT,
-    TARGET_OFFLINE_UNSPECIFIED,
-    TARGETED,
-    TOOL_CALL,
-    PrincipalType,
-)
+from scitrera_aether_client.constants import *  # noqa: F403
 from scitrera_aether_client.credentials import Credentials
 from scitrera_aether_client.exceptions import NON_RECOVERABLE_CODES
 from scitrera_aether_client.proto import aether_pb2
@@ -54,37 +27,10 @@ create_topic_global_users = topics.create_topic_global_users
 ExtensionList = list[aether_pb2.ExtensionDeclaration] | None
 
 __all__ = [
-    "CHAT",
-    "CONTROL",
-    "EVENT",
     "IDENTITY_SEP",
-    "KV_DELETE",
-    "KV_GET",
-    "KV_LIST",
-    "KV_PUT",
-    "KV_SCOPE_GLOBAL",
-    "KV_SCOPE_GLOBAL_EXCLUSIVE",
-    "KV_SCOPE_USER",
-    "KV_SCOPE_USER_SHARED",
-    "KV_SCOPE_USER_WORKSPACE",
-    "KV_SCOPE_USER_WORKSPACE_SHARED",
-    "KV_SCOPE_WORKSPACE",
-    "KV_SCOPE_WORKSPACE_EXCLUSIVE",
-    "MESSAGE_TYPE_UNSPECIFIED",
-    "METRIC",
     "NON_RECOVERABLE_CODES",
-    "OPAQUE",
-    "POOL",
-    "SELF_ASSIGN",
     "SERVICE_WILDCARD",
-    "TARGETED",
-    "TARGET_OFFLINE_ORCHESTRATE",
-    "TARGET_OFFLINE_QUEUE",
-    "TARGET_OFFLINE_REJECT",
-    "TARGET_OFFLINE_UNSPECIFIED",
-    "TOOL_CALL",
     "Credentials",
-    "PrincipalType",
     "create_agent_init",
     "create_metrics_bridge_init",
     "create_orchestrator_init",
@@ -102,6 +48,9 @@ __all__ = [
     "create_user_init",
     "create_workflow_engine_init",
 ]
+# The constants of constants.py but the schedule policy version, which this list never named.
+__all__ += _constants.__all__
+__all__.remove("WORKFLOW_SCHEDULE_AUTHORITY_POLICY_VERSION")
 
 
 def create_topic_task(workspace: str, implementation: str, specifier: str) -> str:
