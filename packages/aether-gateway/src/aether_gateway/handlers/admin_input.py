@@ -21,6 +21,7 @@ MAX_TTL_S = 100 * 365 * 86_400  # a century: any longer TTL means "never", which
 MAX_NAME_CHARS = 256  # ids, names and categories an admin types
 MAX_TEXT_CHARS = 4_096  # descriptions and reasons
 MAX_METADATA_ENTRIES = 64
+DEFAULT_PAGE_LIMIT = 100  # a LIST that names no limit (or a negative one)
 _INT64_MAX = 2**63 - 1
 _ROW_ID = re.compile(r"[0-9]{1,19}")  # str.isdigit() also accepts '²', which int() refuses
 LEVELS = frozenset(int(level) for level in AccessLevel)
@@ -29,6 +30,11 @@ LEVELS = frozenset(int(level) for level in AccessLevel)
 def invalid(problem: str) -> str:
     """The typed-response error text for a refused argument."""
     return f"{INVALID}: {problem}"
+
+
+def page(limit: int, offset: int) -> tuple[int, int]:
+    """A LIST filter's limit and offset as the store takes them: no limit means the default."""
+    return (limit if limit > 0 else DEFAULT_PAGE_LIMIT), max(offset, 0)
 
 
 def enum_name(enum: EnumTypeWrapper, value: int) -> str:

@@ -6,12 +6,12 @@ Responses echo request_id (the reference does not; the SDK ignores it either way
 from __future__ import annotations
 
 from aether_gateway.context import Caller, Hub
+from aether_gateway.handlers.admin_input import page
 from aether_gateway.handlers.admin_policy import denial_error
 from aether_gateway.store.agents import AgentStore
 from scitrera_aether_client.wire import aether_pb2
 
 Op = aether_pb2.AgentOperation
-DEFAULT_LIMIT = 100
 
 
 def handle_agent_op(
@@ -46,11 +46,9 @@ def _dispatch(
 ) -> aether_pb2.AgentResponse:
     implementation = op.implementation or op.agent.implementation
     if op.op == Op.LIST:
-        limit = op.filter.limit if op.filter.limit > 0 else DEFAULT_LIMIT
-        page, total = agents.list_agents(
-            op.filter.orchestrator_profile, limit, max(op.filter.offset, 0)
-        )
-        return aether_pb2.AgentResponse(success=True, agents=page, total_count=total)
+        limit, offset = page(op.filter.limit, op.filter.offset)
+        listed, total = agents.list_agents(op.filter.orchestrator_profile, limit, offset)
+        return aether_pb2.AgentResponse(success=True, agents=listed, total_count=total)
     if op.op == Op.LIST_ORCHESTRATORS:
         found = list_orchestrators(agents, hub)
         return aether_pb2.AgentResponse(success=True, orchestrators=found, total_count=len(found))

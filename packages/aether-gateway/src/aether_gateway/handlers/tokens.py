@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aether_gateway.context import Caller
+from aether_gateway.handlers.admin_input import page
 from aether_gateway.handlers.admin_policy import denial_error
 from aether_gateway.store.tokens import (
     IMPLEMENTATION_SCOPE,
@@ -19,7 +20,6 @@ from aether_gateway.store.tokens import (
 from scitrera_aether_client.wire import PRINCIPALS, aether_pb2
 
 Op = aether_pb2.TokenOperation
-DEFAULT_LIMIT = 100
 
 # A key only authenticates when its principal_type is the exact type name ("Agent"). The reference
 # stores whatever it is given, so a key minted as "agent" silently never works; we accept the
@@ -75,10 +75,8 @@ def _dispatch(tokens: TokenStore, op: aether_pb2.TokenOperation) -> aether_pb2.T
     if op.op == Op.CREATE:
         return _create(tokens, op.create_request)
     if op.op == Op.LIST:
-        limit = op.filter.limit if op.filter.limit > 0 else DEFAULT_LIMIT
-        records, total = tokens.list_tokens(
-            limit, max(op.filter.offset, 0), op.filter.include_revoked
-        )
+        limit, offset = page(op.filter.limit, op.filter.offset)
+        records, total = tokens.list_tokens(limit, offset, op.filter.include_revoked)
         return aether_pb2.TokenResponse(
             success=True, tokens=[token_info(r) for r in records], total_count=total
         )

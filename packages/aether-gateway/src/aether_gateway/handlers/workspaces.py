@@ -10,6 +10,7 @@ from aether_gateway.handlers.admin_input import (
     MAX_TEXT_CHARS,
     invalid,
     metadata_problem,
+    page,
     text_problem,
     texts_problem,
     workspace_id_problem,
@@ -19,7 +20,6 @@ from aether_gateway.store.workspaces import WorkspaceStore
 from scitrera_aether_client.wire import aether_pb2
 
 Op = aether_pb2.WorkspaceOperation
-DEFAULT_LIMIT = 100
 
 
 def handle_workspace_op(
@@ -38,11 +38,9 @@ def _dispatch(
     # UPDATE and DELETE name the workspace in workspace_id; accept it inside `workspace` too.
     workspace_id = op.workspace_id or op.workspace.workspace_id
     if op.op == Op.LIST:
-        limit = op.filter.limit if op.filter.limit > 0 else DEFAULT_LIMIT
-        page, total = workspaces.list_workspaces(
-            op.filter.tenant_id, limit, max(op.filter.offset, 0)
-        )
-        return aether_pb2.WorkspaceResponse(success=True, workspaces=page, total_count=total)
+        limit, offset = page(op.filter.limit, op.filter.offset)
+        listed, total = workspaces.list_workspaces(op.filter.tenant_id, limit, offset)
+        return aether_pb2.WorkspaceResponse(success=True, workspaces=listed, total_count=total)
     if op.op not in (Op.GET, Op.CREATE, Op.UPDATE, Op.DELETE):
         return aether_pb2.WorkspaceResponse(success=False, error="not implemented")
     if not workspace_id:
