@@ -8,14 +8,11 @@ ErrorResponse raises the mapped exception.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
-from scitrera_aether_client._core.connection import call_maybe_async
+from scitrera_aether_client._core.callback_pump import CallbackPump
 from scitrera_aether_client._core.options import ClientOptions
 from scitrera_aether_client._core.validation import check_topic
 from scitrera_aether_client._facade.async_admin import AsyncAdminOps
@@ -37,51 +34,6 @@ class ResolvedIdentity:
     workspace: str
 
 
-_Job = tuple[Callable[..., Any], tuple[Any, ...], Callable[[], None] | None]
-
-
-class _CallbackPump:
-    """Runs callbacks one at a time, in arrival order, off the reader task.
-
-    The reader keeps resolving pending calls while a callback awaits, so a callback may itself
-    await a correlated call without deadlocking.
-    """
-
-    def __init__(self) -> None:
-        self._queue: asyncio.Queue[_Job] | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    def submit(
-        self,
-        callback: Callable[..., Any],
-        args: tuple[Any, ...],
-        done: Callable[[], None] | None = None,
-    ) -> None:
-        """Queue a callback; `done` runs after it returned (or raised): delivery acks hang on it."""
-        if self._queue is None:
-            self._queue = asyncio.Queue()
-            self._task = asyncio.get_running_loop().create_task(self._run(self._queue))
-        self._queue.put_nowait((callback, args, done))
-
-    async def _run(self, queue: asyncio.Queue[_Job]) -> None:
-        while True:
-            callback, args, done = await queue.get()
-            await call_maybe_async(callback, args)
-            if done is not None:
-                done()
-            queue.task_done()
-
-    async def drain(self, timeout: float) -> None:
-        if self._queue is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._queue.join(), timeout)
-
-    def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-        self._queue = self._task = None
-
-
 class BaseAsyncAetherClient(
     AsyncConstructor, ClientCore[AsyncResult], AsyncStorageOps, AsyncTaskOps, AsyncAdminOps
 ):
@@ -94,7 +46,7 @@ class BaseAsyncAetherClient(
     """
 
     def _setup(self, options: ClientOptions) -> None:
-        self._pump = _CallbackPump()
+        self._pump = CallbackPump()
         self._open(options, self._pump.submit)
 
     async def _deliver(self, frame: aether_pb2.UpstreamMessage, wait_for_commit: bool) -> None:

@@ -115,6 +115,9 @@ class Connection(ConnectionDispatch, ConnectionCorrelation, ConnectionStream, Co
         self._early: list[aether_pb2.DownstreamMessage] = []
         self._writer: asyncio.Task[None] | None = None
         self._written = 0  # frames written, so close() can tell a slow flush from a stuck one
+        self._direct: tuple[aether_pb2.UpstreamMessage, Any, Any] | None = None
+        self._fired = 0
+        self.outbox.kick = self._kick
         self._recent: deque[tuple[float, aether_pb2.UpstreamMessage]] = deque()
         # The delivery extension: asked for unless switched off; active when the gateway agreed.
         self.wants_acknowledged = acknowledged_delivery

@@ -89,6 +89,7 @@ class ConnectionDispatch(ConnectionState):
             self._acks.add(tag)
             return
         countdown = delivery.Countdown(len(names), lambda: self._acks.add(tag))
+        self._fired += 1
         for name in names:
             self.run_callback(getattr(self.owner, name), (msg,), countdown.done)
 
@@ -117,4 +118,5 @@ class ConnectionDispatch(ConnectionState):
     def _fire(self, name: str, *args: Any) -> None:
         callback = getattr(self.owner, name, None)
         if callback is not None:
+            self._fired += 1  # the reader lets it start before reading on
             self.run_callback(callback, args)

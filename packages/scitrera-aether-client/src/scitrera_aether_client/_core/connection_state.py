@@ -103,6 +103,9 @@ class ConnectionState:
     _early: list[aether_pb2.DownstreamMessage]
     _writer: asyncio.Task[None] | None
     _written: int
+    # A write _kick started and the writer task finishes: (frame, its write, what it awaits).
+    _direct: tuple[aether_pb2.UpstreamMessage, Any, Any] | None
+    _fired: int  # callbacks handed to run_callback so far (the reader yields after new ones)
     _recent: deque[tuple[float, aether_pb2.UpstreamMessage]]
     wants_acknowledged: bool
     acknowledged: bool

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from scitrera_aether_client.exceptions import BufferFullError
 from scitrera_aether_client.proto import aether_pb2
@@ -32,10 +32,15 @@ class Outbox:
         self._writer_waiting = False
         self._room = threading.Condition(self._lock)  # sync senders waiting for the writer
         self._room_async: asyncio.Event | None = None  # async senders, on the writer's loop
+        self._loop_thread = 0  # the writer's thread: a put from it wakes the writer directly
+        # Run on the writer's loop when a frame arrives for an idle writer; the connection sets
+        # one that writes the frame at once (no hop to the writer task on the critical path).
+        self.kick: Callable[[], None] | None = None
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Attach to the loop the writer runs on (done once, at connect)."""
+        """Attach to the loop the writer runs on (done once, at connect, on that loop)."""
         self._loop = loop
+        self._loop_thread = threading.get_ident()
         self._wake = asyncio.Event()
         self._room_async = asyncio.Event()
 
@@ -59,7 +64,7 @@ class Outbox:
             wake = self._writer_waiting
             self._writer_waiting = False
         if wake:
-            self._notify()
+            self._notify(self.kick)
 
     @property
     def crowded(self) -> bool:
@@ -82,18 +87,33 @@ class Outbox:
         with self._lock:
             self._frames.extendleft(reversed(list(frames)))
 
-    def _notify(self) -> None:
+    def _notify(self, kick: Callable[[], None] | None = None) -> None:
+        """Wake the writer (or run `kick` instead) on its loop, from any thread."""
         loop, wake = self._loop, self._wake
         if loop is None or wake is None:
             return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            wake.set()
+        # A thread id comparison: asyncio.get_running_loop() raises (slowly) off the loop.
+        if threading.get_ident() == self._loop_thread:
+            (kick or wake.set)()
         else:
-            loop.call_soon_threadsafe(wake.set)
+            loop.call_soon_threadsafe(kick or wake.set)
+
+    def wake_writer(self) -> None:
+        """Wake the writer task; only on its loop."""
+        if self._wake is not None:
+            self._wake.set()
+
+    def take_single(self) -> Frame | None:
+        """The one frame queued, taken (waking blocked senders), or None when there are more
+        (the writer takes a batch faster) or none."""
+        with self._lock:
+            if len(self._frames) != 1:
+                return None
+            frame = self._frames.popleft()
+            self._room.notify_all()
+        if self._room_async is not None:
+            self._room_async.set()
+        return frame
 
     def drain(self) -> list[Frame]:
         """Take everything queued (waking blocked senders), or mark the writer as waiting."""
