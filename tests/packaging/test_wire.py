@@ -23,6 +23,7 @@ SOURCES = {
     "arm_key": "scitrera_aether_client._generated.principals",
     "OPERATIONS": "scitrera_aether_client._generated.operations",
     "ARMS": "scitrera_aether_client._generated.operations",
+    "ADMIN_AREAS": "scitrera_aether_client._generated.operations",
     "OperationSpec": "scitrera_aether_client._generated.operations",
     "of_arm": "scitrera_aether_client._generated.operations",
     "VALID_PREFIXES": "scitrera_aether_client._generated.topics",

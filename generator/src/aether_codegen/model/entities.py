@@ -198,6 +198,7 @@ class Operation:
     added: tuple[OpParam, ...]  # ours, after timeout (and authorization)
     nowait: bool
     result: str  # response | counter_applied
+    admin_level: str = ""  # admin arms: the ACL level on admin/<area> it needs (read | admin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +215,7 @@ class OperationArm:
     authorization: bool  # async awaiting methods take `authorization`
     timeout: float  # default timeout of the methods that wait for the response
     operations: tuple[Operation, ...]
+    admin_area: str = ""  # admin arms: the area of the ACL resource admin/<area> that grants it
 
     @property
     def methods(self) -> tuple[Operation, ...]:

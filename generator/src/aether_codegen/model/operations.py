@@ -67,7 +67,7 @@ def add_operations(
             if name not in values:
                 check.add(["operations", arm, name], f"{raw['message']}.OpType has no {name!r}")
                 continue
-            ops.append(_operation(arm, name, op, values, params, check))
+            ops.append(_operation(arm, name, op, values, params, check, raw.get("admin")))
         response_message = messages[down[raw["response"]]]
         if any(op.result == "counter_applied" for op in ops):
             fields = {f.name for f in response_message.field}
@@ -95,6 +95,7 @@ def add_operations(
                 authorization=bool(raw.get("authorization", False)),
                 timeout=float(raw.get("timeout", DEFAULT_TIMEOUT)),
                 operations=tuple(ops),
+                admin_area=raw["admin"]["area"] if "admin" in raw else "",
             )
         )
     for arm in spec["operations"]:
@@ -142,6 +143,7 @@ def _operation(
     values: dict[str, int],
     params: dict[str, OpParam],
     check: Checker,
+    admin: dict[str, str] | None = None,
 ) -> Operation:
     path: list[str | int] = ["operations", arm, name]
     served = bool(raw.get("served", True))
@@ -189,7 +191,15 @@ def _operation(
         added=added,
         nowait=bool(raw.get("nowait", False)),
         result=raw.get("result", "response"),
+        admin_level=_admin_level(raw["kind"], admin),
     )
+
+
+def _admin_level(kind: str, admin: dict[str, str] | None) -> str:
+    """The level the admin gate asks on admin/<area>: reads the arm's `reads`, the rest admin."""
+    if admin is None:
+        return ""
+    return admin["reads"] if kind == "read" else "admin"
 
 
 def _check_method_names(arms: list[OperationArm], check: Checker) -> None:

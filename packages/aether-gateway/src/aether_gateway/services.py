@@ -9,7 +9,13 @@ from typing import Any
 from aether_gateway.config import GatewayConfig
 from aether_gateway.context import Caller
 from aether_gateway.handlers.acl import handle_acl_op
-from aether_gateway.handlers.admin_policy import acl_op_level, admin_allowed, denial_error
+from aether_gateway.handlers.admin_policy import (
+    admin_allowed,
+    admin_area,
+    admin_level,
+    denial_error,
+    may_send,
+)
 from aether_gateway.handlers.agents import handle_agent_op
 from aether_gateway.handlers.checkpoints import handle_checkpoint
 from aether_gateway.handlers.health import handle_admin_query
@@ -99,11 +105,14 @@ class Services:
         """The workspace binding for SwitchWorkspace: `connect` needs READ, as in the reference."""
         return may_reach(caller, self._task_acl, workspace, AccessLevel.READ)
 
-    def allowed(self, caller: Caller, area: str, level: int | None = None) -> bool:
-        """The admin gate: dev mode, an admin-scoped key or an admin/* rule (admin_policy)."""
-        if level is None:
-            return admin_allowed(caller, self.config.dev_mode, self.acl, area)
-        return admin_allowed(caller, self.config.dev_mode, self.acl, area, level)
+    def admin_gate(self, caller: Caller, arm: str, op: int) -> bool:
+        """The admin gate for `op` of admin arm `arm`, as schema/operations.yaml declares it: a
+        principal type the arm's `callers` list, then dev mode, an admin-scoped key or a rule on
+        admin/<area> at the op's level (admin_policy)."""
+        if not may_send(caller, arm):
+            return False
+        level = admin_level(arm, op)
+        return admin_allowed(caller, self.config.dev_mode, self.acl, admin_area(arm), level)
 
     def handlers(self) -> dict[str, Handler]:
         acl = self._task_acl
@@ -121,20 +130,20 @@ class Services:
                 self.tokens,
                 c,
                 op,
-                self.allowed(c, "tokens"),
+                self.admin_gate(c, "token_op", op.op),
                 on_revoked=self.revocations.end_sessions,
             ),
             "acl_op": lambda c, op: handle_acl_op(
-                self.acl, c, op, self.allowed(c, "acl", acl_op_level(op.op))
+                self.acl, c, op, self.admin_gate(c, "acl_op", op.op)
             ),
             "workspace_op": lambda c, op: handle_workspace_op(
-                self.workspaces, c, op, self.allowed(c, "workspaces")
+                self.workspaces, c, op, self.admin_gate(c, "workspace_op", op.op)
             ),
             "agent_op": lambda c, op: handle_agent_op(
-                self.agents, self.hub, c, op, self.allowed(c, "agents")
+                self.agents, self.hub, c, op, self.admin_gate(c, "agent_op", op.op)
             ),
             "session_op": lambda c, op: handle_session_op(
-                self.hub, c, op, self.allowed(c, "sessions")
+                self.hub, c, op, self.admin_gate(c, "session_op", op.op)
             ),
             "workflow_op": self.workflow.forward,
             "workflow_response": self.workflow.answer,
@@ -147,9 +156,9 @@ class Services:
         return handle_kv(self.kv, caller, op, acl=self._task_acl, snapshot_max_bytes=budget)
 
     def _admin_query(self, caller: Caller, query: aether_pb2.AdminQuery) -> list[Down]:
-        """Health lists every session, so it is an admin read (admin/sessions at READ)."""
-        if not self.allowed(caller, "sessions", AccessLevel.READ):
-            return [denial_error(caller, "sessions", query.request_id)]
+        """Health lists every session, so operations.yaml makes it an admin read of sessions."""
+        if not self.admin_gate(caller, "admin_query", query.op):
+            return [denial_error(caller, admin_area("admin_query"), query.request_id)]
         version = self.config.server_version
         return handle_admin_query(self.hub, self.queue, self.started_at, version, caller, query)
 

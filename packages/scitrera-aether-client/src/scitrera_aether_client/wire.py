@@ -15,6 +15,8 @@ What is here:
 - ``VALID_PREFIXES``: every topic prefix a send may address.
 - ``OPERATIONS``, ``ARMS``, ``OperationSpec``, ``of_arm``: the generated operation table (kind,
   idempotency, response arm, callers, gateway store function of each request operation).
+  ``ADMIN_AREAS``: per admin arm, the area of the ACL resource ``admin/<area>`` that grants it
+  (with each op's ``admin_level``, what the gateway's admin gate asks for).
 - ``identity_problem``: why a string is not a valid identity field, or None; the gateway's rule,
   shared so the client refuses exactly what the gateway would.
 - ``DELIVERY_URI`` / ``DELIVERY_VERSION``: the delivery-acknowledgement extension's name and
@@ -27,7 +29,13 @@ from __future__ import annotations
 
 from scitrera_aether_client._core.delivery import DELIVERY_URI, DELIVERY_VERSION
 from scitrera_aether_client._core.validation import identity_problem
-from scitrera_aether_client._generated.operations import ARMS, OPERATIONS, OperationSpec, of_arm
+from scitrera_aether_client._generated.operations import (
+    ADMIN_AREAS,
+    ARMS,
+    OPERATIONS,
+    OperationSpec,
+    of_arm,
+)
 from scitrera_aether_client._generated.principals import (
     BY_ARM,
     EXTENSION_ARM,
@@ -39,6 +47,7 @@ from scitrera_aether_client._generated.topics import VALID_PREFIXES
 from scitrera_aether_client.proto import aether_pb2, aether_pb2_grpc
 
 __all__ = [
+    "ADMIN_AREAS",
     "ARMS",
     "BY_ARM",
     "DELIVERY_URI",

@@ -6,8 +6,8 @@
 
 Each (UpstreamMessage arm, OpType value) has its kind, idempotency, answering DownstreamMessage arm
 and callers. The SDK takes its idempotency from here (which pending calls are resent after a
-reconnect); the gateway takes its KV ACL levels, value-size quota, ConfigSnapshot budget and store
-dispatch from here. Adding an operation: docs/contributing.md, "Add an operation".
+reconnect); the gateway takes its KV ACL levels, value-size quota, ConfigSnapshot budget, store
+dispatch and admin gate (ADMIN_AREAS, `admin_level`) from here. Adding an operation: docs/contributing.md, "Add an operation".
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class OperationSpec:
     callers: frozenset[str]  # keys of the principals allowed to send it
     store: str  # KV: the aether_gateway.store.kv function running it ("" if none)
     method: str  # the SDK method ("" if none)
+    admin_level: str  # admin arms: "read" or "admin", the level it needs on admin/<area>; else ""
 
     @property
     def reads(self) -> bool:
@@ -47,6 +48,9 @@ class OperationSpec:
 #: Per arm: the DownstreamMessage arm answering its operations, and who may send it.
 ARMS: Final[Mapping[str, tuple[str, frozenset[str]]]] = {}
 
+#: Per admin arm: the area whose ACL resource admin/<area> grants its operations.
+ADMIN_AREAS: Final[Mapping[str, str]] = {}
+
 
 def _op(
     arm: str,
@@ -58,9 +62,12 @@ def _op(
     served: bool = True,
     store: str = "",
     method: str = "",
+    admin_level: str = "",
 ) -> OperationSpec:
     response, callers = ARMS[arm]
-    return OperationSpec(arm, op, name, kind, idempotent, served, response, callers, store, method)
+    return OperationSpec(
+        arm, op, name, kind, idempotent, served, response, callers, store, method, admin_level
+    )
 
 
 _DECLARED: Final[tuple[OperationSpec, ...]] = ()

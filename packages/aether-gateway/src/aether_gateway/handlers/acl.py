@@ -15,7 +15,7 @@ from aether_gateway.handlers.admin_input import (
     text_problem,
     texts_problem,
 )
-from aether_gateway.handlers.admin_policy import denial_message
+from aether_gateway.handlers.admin_policy import admin_area, denial_message
 from aether_gateway.store.acl import ACLRule, ACLStore, FallbackPolicy, access_level_name
 from scitrera_aether_client.wire import aether_pb2
 
@@ -55,7 +55,8 @@ def handle_acl_op(
     if allowed:
         response = _dispatch(acl, caller, op)
     else:
-        response = aether_pb2.ACLResponse(success=False, error=denial_message(caller, "acl"))
+        denial = denial_message(caller, admin_area("acl_op"))
+        response = aether_pb2.ACLResponse(success=False, error=denial)
     response.request_id = op.request_id
     return [aether_pb2.DownstreamMessage(acl=response)]
 

@@ -3,26 +3,20 @@
 The reference denies every admin operation from ordinary principals when it has no ACL service;
 the embedded gateway always has one (SQLite), so the rule here is: dev mode admits everyone;
 anyone else needs an admin-scoped API key or an ACL grant on `admin/<area>` (a rule on `admin/*`
-covers every area). Unlike in the Go gateway, workflow engines and orchestrators get no bypass:
-being one is no reason to manage keys, so they too need an admin-scoped key of their own type
-(docs/security.md, "Admin operations").
+covers every area). Which principals may send each admin arm, its area and the level each op
+needs are declared once, in schema/operations.yaml (`callers`, `admin`), and read here from the
+generated operation table. Unlike in the Go gateway, workflow engines and orchestrators get no
+bypass: being one is no reason to manage keys, so they too need an admin-scoped key of their own
+type (docs/security.md, "Admin operations").
 """
 
 from __future__ import annotations
 
 from aether_gateway.context import Caller
 from aether_gateway.store.acl import AccessLevel, ACLStore
-from scitrera_aether_client.wire import aether_pb2
+from scitrera_aether_client.wire import ADMIN_AREAS, ARMS, OPERATIONS, aether_pb2
 
-_ACL_READ_OPS = frozenset(
-    {
-        aether_pb2.ACLOperation.LIST_RULES,
-        aether_pb2.ACLOperation.GET_RULE,
-        aether_pb2.ACLOperation.QUERY_AUDIT,
-        aether_pb2.ACLOperation.GET_FALLBACK_POLICY,
-        aether_pb2.ACLOperation.EXPLAIN_ACCESS,
-    }
-)
+_LEVELS = {"read": AccessLevel.READ, "admin": AccessLevel.ADMIN}
 
 
 def acl_subject(caller: Caller) -> tuple[str, str]:
@@ -47,9 +41,26 @@ def admin_allowed(
     return acl.check(principal_type, principal_id, "admin", area, level)
 
 
+def admin_area(arm: str) -> str:
+    """The area whose resource admin/<area> grants the operations of admin arm `arm`."""
+    return ADMIN_AREAS[arm]
+
+
+def admin_level(arm: str, op: int) -> int:
+    """The level operation `op` of admin arm `arm` needs on admin/<area>, as the table declares
+    it; an op the table does not know needs ADMIN."""
+    spec = OPERATIONS.get((arm, op))
+    return _LEVELS[spec.admin_level] if spec is not None and spec.admin_level else AccessLevel.ADMIN
+
+
+def may_send(caller: Caller, arm: str) -> bool:
+    """Whether the table lists the caller's principal type among the arm's `callers`."""
+    return caller.principal.key in ARMS[arm][1]
+
+
 def acl_op_level(op: aether_pb2.ACLOperation.OpType) -> int:
     """Read-only ACL operations need READ on admin/acl; every other one needs ADMIN."""
-    return AccessLevel.READ if op in _ACL_READ_OPS else AccessLevel.ADMIN
+    return admin_level("acl_op", op)
 
 
 def denial_message(caller: Caller, area: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aether_gateway.context import Caller, Hub
 from aether_gateway.handlers.admin_input import page
-from aether_gateway.handlers.admin_policy import denial_error
+from aether_gateway.handlers.admin_policy import admin_area, denial_error
 from aether_gateway.store.agents import AgentStore
 from scitrera_aether_client.wire import aether_pb2
 
@@ -18,7 +18,7 @@ def handle_agent_op(
     agents: AgentStore, hub: Hub, caller: Caller, op: aether_pb2.AgentOperation, allowed: bool
 ) -> list[aether_pb2.DownstreamMessage]:
     if not allowed:
-        return [denial_error(caller, "agents", op.request_id)]
+        return [denial_error(caller, admin_area("agent_op"), op.request_id)]
     response = _dispatch(agents, hub, op)
     response.request_id = op.request_id
     return [aether_pb2.DownstreamMessage(agent=response)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import cast
 
 from aether_gateway.context import Caller, Hub
-from aether_gateway.handlers.admin_policy import denial_message
+from aether_gateway.handlers.admin_policy import admin_area, denial_message
 from aether_gateway.store.db import now_ms
 from scitrera_aether_client.wire import aether_pb2
 
@@ -50,7 +50,7 @@ def handle_session_op(
         response = _dispatch(hub, op)
     else:
         response = aether_pb2.SessionOperationResponse(
-            success=False, error=denial_message(caller, "sessions")
+            success=False, error=denial_message(caller, admin_area("session_op"))
         )
     response.request_id = op.request_id
     return [aether_pb2.DownstreamMessage(session_response=response)]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from aether_gateway.context import Caller
 from aether_gateway.handlers.admin_input import page
-from aether_gateway.handlers.admin_policy import denial_error
+from aether_gateway.handlers.admin_policy import admin_area, denial_error
 from aether_gateway.store.tokens import (
     IMPLEMENTATION_SCOPE,
     SPECIFIER_SCOPE,
@@ -63,7 +63,7 @@ def handle_token_op(
 ) -> list[aether_pb2.DownstreamMessage]:
     """`on_revoked(token_id)` runs after a REVOKE or DELETE succeeded (ends its sessions)."""
     if not allowed:
-        return [denial_error(caller, "tokens", op.request_id)]
+        return [denial_error(caller, admin_area("token_op"), op.request_id)]
     response = _dispatch(tokens, op)
     response.request_id = op.request_id
     if response.success and op.op in (Op.REVOKE, Op.DELETE) and on_revoked is not None:

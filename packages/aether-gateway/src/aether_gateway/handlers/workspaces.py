@@ -15,7 +15,7 @@ from aether_gateway.handlers.admin_input import (
     texts_problem,
     workspace_id_problem,
 )
-from aether_gateway.handlers.admin_policy import denial_error
+from aether_gateway.handlers.admin_policy import admin_area, denial_error
 from aether_gateway.store.workspaces import WorkspaceStore
 from scitrera_aether_client.wire import aether_pb2
 
@@ -26,7 +26,7 @@ def handle_workspace_op(
     workspaces: WorkspaceStore, caller: Caller, op: aether_pb2.WorkspaceOperation, allowed: bool
 ) -> list[aether_pb2.DownstreamMessage]:
     if not allowed:
-        return [denial_error(caller, "workspaces", op.request_id)]
+        return [denial_error(caller, admin_area("workspace_op"), op.request_id)]
     response = _dispatch(workspaces, op)
     response.request_id = op.request_id
     return [aether_pb2.DownstreamMessage(workspace=response)]

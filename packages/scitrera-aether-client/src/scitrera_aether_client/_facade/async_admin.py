@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 from scitrera_aether_client._core.admin_ops import session_disconnect, session_get, session_list
 from scitrera_aether_client._facade.async_base import AsyncOps
+from scitrera_aether_client._generated.operations import is_idempotent
 from scitrera_aether_client.proto import aether_pb2
 
 Auth = aether_pb2.AuthorizationContext | None
@@ -14,7 +15,9 @@ R = TypeVar("R")
 
 class AsyncAdminOps(AsyncOps):
     async def _op(self, arm: str, expect: type[R], op: Any, timeout: float) -> R | None:
-        return await self._request(aether_pb2.UpstreamMessage(**{arm: op}), expect, timeout)
+        # Admin reads the operation table marks idempotent are resent after a reconnect.
+        frame = aether_pb2.UpstreamMessage(**{arm: op})
+        return await self._request(frame, expect, timeout, is_idempotent(frame))
 
     async def workspace_op(
         self, op: aether_pb2.WorkspaceOperation, timeout: float = 10.0

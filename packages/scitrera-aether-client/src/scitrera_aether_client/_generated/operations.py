@@ -6,8 +6,8 @@
 
 Each (UpstreamMessage arm, OpType value) has its kind, idempotency, answering DownstreamMessage arm
 and callers. The SDK takes its idempotency from here (which pending calls are resent after a
-reconnect); the gateway takes its KV ACL levels, value-size quota, ConfigSnapshot budget and store
-dispatch from here. Adding an operation: docs/contributing.md, "Add an operation".
+reconnect); the gateway takes its KV ACL levels, value-size quota, ConfigSnapshot budget, store
+dispatch and admin gate (ADMIN_AREAS, `admin_level`) from here. Adding an operation: docs/contributing.md, "Add an operation".
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class OperationSpec:
     callers: frozenset[str]  # keys of the principals allowed to send it
     store: str  # KV: the aether_gateway.store.kv function running it ("" if none)
     method: str  # the SDK method ("" if none)
+    admin_level: str  # admin arms: "read" or "admin", the level it needs on admin/<area>; else ""
 
     @property
     def reads(self) -> bool:
@@ -195,6 +196,16 @@ ARMS: Final[Mapping[str, tuple[str, frozenset[str]]]] = {
     ),
 }
 
+#: Per admin arm: the area whose ACL resource admin/<area> grants its operations.
+ADMIN_AREAS: Final[Mapping[str, str]] = {
+    "workspace_op": "workspaces",
+    "agent_op": "agents",
+    "acl_op": "acl",
+    "token_op": "tokens",
+    "session_op": "sessions",
+    "admin_query": "sessions",
+}
+
 
 def _op(
     arm: str,
@@ -206,9 +217,12 @@ def _op(
     served: bool = True,
     store: str = "",
     method: str = "",
+    admin_level: str = "",
 ) -> OperationSpec:
     response, callers = ARMS[arm]
-    return OperationSpec(arm, op, name, kind, idempotent, served, response, callers, store, method)
+    return OperationSpec(
+        arm, op, name, kind, idempotent, served, response, callers, store, method, admin_level
+    )
 
 
 _DECLARED: Final[tuple[OperationSpec, ...]] = (
@@ -255,58 +269,58 @@ _DECLARED: Final[tuple[OperationSpec, ...]] = (
     _op("task_op", 6, "RESUME", "write", served=False),
     _op("task_op", 7, "REJECT", "write", served=False),
     _op("task_op", 8, "CLAIM", "write", served=False),
-    _op("workspace_op", 0, "LIST", "read"),
-    _op("workspace_op", 1, "GET", "read"),
-    _op("workspace_op", 2, "CREATE", "write"),
-    _op("workspace_op", 3, "UPDATE", "write"),
-    _op("workspace_op", 4, "DELETE", "write"),
-    _op("workspace_op", 5, "GET_MESSAGE_FLOW", "read", served=False),
-    _op("agent_op", 0, "LIST", "read"),
-    _op("agent_op", 1, "GET", "read"),
-    _op("agent_op", 2, "REGISTER", "write"),
-    _op("agent_op", 3, "UPDATE", "write", served=False),
-    _op("agent_op", 4, "DELETE", "write"),
-    _op("agent_op", 5, "LAUNCH", "write", served=False),
-    _op("agent_op", 6, "LIST_ORCHESTRATORS", "read"),
-    _op("acl_op", 0, "LIST_RULES", "read"),
-    _op("acl_op", 1, "GET_RULE", "read"),
-    _op("acl_op", 2, "GRANT", "write"),
-    _op("acl_op", 3, "REVOKE", "write"),
-    _op("acl_op", 4, "QUERY_AUDIT", "read", served=False),
-    _op("acl_op", 8, "GET_FALLBACK_POLICY", "read"),
-    _op("acl_op", 9, "SET_FALLBACK_POLICY", "write"),
-    _op("acl_op", 10, "CLEANUP_EXPIRED", "write"),
-    _op("acl_op", 11, "CLEANUP_AUDIT_LOGS", "write", served=False),
-    _op("acl_op", 17, "CREATE_GROUP", "write", served=False),
-    _op("acl_op", 18, "DELETE_GROUP", "write", served=False),
-    _op("acl_op", 19, "GET_GROUP", "read", served=False),
-    _op("acl_op", 20, "LIST_GROUPS", "read", served=False),
-    _op("acl_op", 21, "ADD_GROUP_MEMBER", "write", served=False),
-    _op("acl_op", 22, "REMOVE_GROUP_MEMBER", "write", served=False),
-    _op("acl_op", 23, "LIST_GROUP_MEMBERS", "read", served=False),
-    _op("acl_op", 24, "CREATE_ROLE", "write", served=False),
-    _op("acl_op", 25, "DELETE_ROLE", "write", served=False),
-    _op("acl_op", 26, "GET_ROLE", "read", served=False),
-    _op("acl_op", 27, "LIST_ROLES", "read", served=False),
-    _op("acl_op", 28, "ASSIGN_ROLE", "write", served=False),
-    _op("acl_op", 29, "UNASSIGN_ROLE", "write", served=False),
-    _op("acl_op", 30, "LIST_ROLE_ASSIGNMENTS", "read", served=False),
-    _op("acl_op", 31, "LIST_PRINCIPAL_GROUPS", "read", served=False),
-    _op("acl_op", 32, "LIST_PRINCIPAL_ROLES", "read", served=False),
-    _op("acl_op", 33, "EXPLAIN_ACCESS", "read"),
-    _op("token_op", 0, "LIST", "read"),
-    _op("token_op", 1, "GET", "read"),
-    _op("token_op", 2, "CREATE", "write"),
-    _op("token_op", 3, "DELETE", "write"),
-    _op("token_op", 4, "REVOKE", "write"),
-    _op("session_op", 0, "DISCONNECT", "write"),
-    _op("session_op", 1, "LIST", "read"),
-    _op("session_op", 2, "GET", "read"),
-    _op("admin_query", 0, "GET_HEALTH", "read"),
-    _op("admin_query", 1, "GET_INFO", "read", served=False),
-    _op("admin_query", 2, "GET_STATS", "read"),
-    _op("admin_query", 3, "LIST_CONNECTIONS", "read", served=False),
-    _op("admin_query", 4, "GET_CONNECTION", "read", served=False),
+    _op("workspace_op", 0, "LIST", "read", idempotent=True, admin_level="admin"),
+    _op("workspace_op", 1, "GET", "read", idempotent=True, admin_level="admin"),
+    _op("workspace_op", 2, "CREATE", "write", admin_level="admin"),
+    _op("workspace_op", 3, "UPDATE", "write", admin_level="admin"),
+    _op("workspace_op", 4, "DELETE", "write", admin_level="admin"),
+    _op("workspace_op", 5, "GET_MESSAGE_FLOW", "read", served=False, admin_level="admin"),
+    _op("agent_op", 0, "LIST", "read", idempotent=True, admin_level="admin"),
+    _op("agent_op", 1, "GET", "read", idempotent=True, admin_level="admin"),
+    _op("agent_op", 2, "REGISTER", "write", admin_level="admin"),
+    _op("agent_op", 3, "UPDATE", "write", served=False, admin_level="admin"),
+    _op("agent_op", 4, "DELETE", "write", admin_level="admin"),
+    _op("agent_op", 5, "LAUNCH", "write", served=False, admin_level="admin"),
+    _op("agent_op", 6, "LIST_ORCHESTRATORS", "read", idempotent=True, admin_level="admin"),
+    _op("acl_op", 0, "LIST_RULES", "read", idempotent=True, admin_level="read"),
+    _op("acl_op", 1, "GET_RULE", "read", idempotent=True, admin_level="read"),
+    _op("acl_op", 2, "GRANT", "write", admin_level="admin"),
+    _op("acl_op", 3, "REVOKE", "write", admin_level="admin"),
+    _op("acl_op", 4, "QUERY_AUDIT", "read", served=False, admin_level="read"),
+    _op("acl_op", 8, "GET_FALLBACK_POLICY", "read", idempotent=True, admin_level="read"),
+    _op("acl_op", 9, "SET_FALLBACK_POLICY", "write", admin_level="admin"),
+    _op("acl_op", 10, "CLEANUP_EXPIRED", "write", admin_level="admin"),
+    _op("acl_op", 11, "CLEANUP_AUDIT_LOGS", "write", served=False, admin_level="admin"),
+    _op("acl_op", 17, "CREATE_GROUP", "write", served=False, admin_level="admin"),
+    _op("acl_op", 18, "DELETE_GROUP", "write", served=False, admin_level="admin"),
+    _op("acl_op", 19, "GET_GROUP", "read", served=False, admin_level="read"),
+    _op("acl_op", 20, "LIST_GROUPS", "read", served=False, admin_level="read"),
+    _op("acl_op", 21, "ADD_GROUP_MEMBER", "write", served=False, admin_level="admin"),
+    _op("acl_op", 22, "REMOVE_GROUP_MEMBER", "write", served=False, admin_level="admin"),
+    _op("acl_op", 23, "LIST_GROUP_MEMBERS", "read", served=False, admin_level="read"),
+    _op("acl_op", 24, "CREATE_ROLE", "write", served=False, admin_level="admin"),
+    _op("acl_op", 25, "DELETE_ROLE", "write", served=False, admin_level="admin"),
+    _op("acl_op", 26, "GET_ROLE", "read", served=False, admin_level="read"),
+    _op("acl_op", 27, "LIST_ROLES", "read", served=False, admin_level="read"),
+    _op("acl_op", 28, "ASSIGN_ROLE", "write", served=False, admin_level="admin"),
+    _op("acl_op", 29, "UNASSIGN_ROLE", "write", served=False, admin_level="admin"),
+    _op("acl_op", 30, "LIST_ROLE_ASSIGNMENTS", "read", served=False, admin_level="read"),
+    _op("acl_op", 31, "LIST_PRINCIPAL_GROUPS", "read", served=False, admin_level="read"),
+    _op("acl_op", 32, "LIST_PRINCIPAL_ROLES", "read", served=False, admin_level="read"),
+    _op("acl_op", 33, "EXPLAIN_ACCESS", "read", idempotent=True, admin_level="read"),
+    _op("token_op", 0, "LIST", "read", idempotent=True, admin_level="admin"),
+    _op("token_op", 1, "GET", "read", idempotent=True, admin_level="admin"),
+    _op("token_op", 2, "CREATE", "write", admin_level="admin"),
+    _op("token_op", 3, "DELETE", "write", admin_level="admin"),
+    _op("token_op", 4, "REVOKE", "write", admin_level="admin"),
+    _op("session_op", 0, "DISCONNECT", "write", admin_level="admin"),
+    _op("session_op", 1, "LIST", "read", idempotent=True, admin_level="admin"),
+    _op("session_op", 2, "GET", "read", idempotent=True, admin_level="admin"),
+    _op("admin_query", 0, "GET_HEALTH", "read", idempotent=True, admin_level="read"),
+    _op("admin_query", 1, "GET_INFO", "read", served=False, admin_level="read"),
+    _op("admin_query", 2, "GET_STATS", "read", idempotent=True, admin_level="read"),
+    _op("admin_query", 3, "LIST_CONNECTIONS", "read", served=False, admin_level="read"),
+    _op("admin_query", 4, "GET_CONNECTION", "read", served=False, admin_level="read"),
 )
 
 #: Every declared operation by (arm, op).

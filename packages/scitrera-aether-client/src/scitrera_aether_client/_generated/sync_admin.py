@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from scitrera_aether_client._core.admin_ops import session_disconnect, session_get, session_list
 from scitrera_aether_client._facade.sync_base import SyncOps
+from scitrera_aether_client._generated.operations import is_idempotent
 from scitrera_aether_client.proto import aether_pb2
 
 Auth = aether_pb2.AuthorizationContext | None
@@ -18,7 +19,9 @@ R = TypeVar("R")
 
 class SyncAdminOps(SyncOps):
     def _op(self, arm: str, expect: type[R], op: Any, timeout: float) -> R | None:
-        return self._request(aether_pb2.UpstreamMessage(**{arm: op}), expect, timeout)
+        # Admin reads the operation table marks idempotent are resent after a reconnect.
+        frame = aether_pb2.UpstreamMessage(**{arm: op})
+        return self._request(frame, expect, timeout, is_idempotent(frame))
 
     def workspace_op(
         self, op: aether_pb2.WorkspaceOperation, timeout: float = 10.0
