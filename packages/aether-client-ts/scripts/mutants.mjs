@@ -42,6 +42,20 @@ const MUTANTS = [
     test: "reconnect", name: "idempotent call in flight",
   },
   {
+    fault: "calls stop reading the operation table's idempotency (every call is sent as not idempotent)",
+    file: "dist/src/runtime/client.js",
+    from: "idempotent: isIdempotent(frame)",
+    to: "idempotent: false",
+    test: "reconnect", name: "idempotent call in flight",
+  },
+  {
+    fault: "the generated operation table loses an admin read's idempotency (GET_HEALTH)",
+    file: "dist/src/generated/operations.js",
+    from: 'row("adminQuery", 0, "GET_HEALTH", "read", true, true)',
+    to: 'row("adminQuery", 0, "GET_HEALTH", "read", false, true)',
+    test: "reconnect", name: "admin read in flight",
+  },
+  {
     fault: "the outbound buffer grows without bound while the stream is down",
     file: "dist/src/runtime/outbox.js",
     from: "if (!this.streamUp && this.length >= this.capacity) {",

@@ -106,6 +106,18 @@ test("an idempotent call in flight when the stream dies is sent again and answer
   assert.equal(await answered, "kept");
 });
 
+test("an admin read in flight (the table marks it idempotent) is sent again and answered", async () => {
+  const gw = await gatewayProcess(); // dev mode: admin is open
+  const agent = track(new AgentClient({ workspace: unique("ws"), implementation: "bot", specifier: "adm" }, { ...FAST, maxRetries: 0 }));
+  await agent.connect(gw.target);
+  gw.pause(); // the query is written but never answered by this process
+  const health = agent.health({ timeoutMs: 30_000 });
+  const answered = health.then((r) => r.success, (error: unknown) => error);
+  await gw.kill9();
+  await gw.restart();
+  assert.equal(await answered, true);
+});
+
 test("a non-idempotent call in flight fails with ConnectionClosedError when the stream dies", async () => {
   const gw = await gatewayProcess();
   const agent = track(new AgentClient({ workspace: unique("ws"), implementation: "bot", specifier: "put" }, { ...FAST, autoReconnect: false }));

@@ -25,6 +25,7 @@ from aether_codegen.render.ts_view import (
     TsCallback,
     TsHelper,
     TsIdentityParam,
+    TsOperation,
     TsParam,
     TsPrincipal,
     TsRoute,
@@ -157,6 +158,7 @@ def _principal(
         acl_type=p.acl_type,
         identity_arm=camel(p.identity_arm),
         identity_message=p.identity_message,
+        extension_identity=p.extension_identity,
         identity_fields=p.identity_fields,
         identity=_identity(p, problems),
         topic=p.topic.template if p.topic else "",
@@ -204,6 +206,11 @@ def build_view(model: Model, runtime: str = RUNTIME_IMPORT, proto: str = PROTO_I
         routes=routes,
         message_type_callbacks=tuple(typed),
         principals=principals,
+        operations=tuple(
+            TsOperation(camel(a.arm), o.number, o.name, o.kind, o.idempotent, o.served)
+            for a in model.operation_arms
+            for o in a.operations
+        ),
         callback_types=tuple(sorted(set().union(*(_types_in(c.params) for c in callbacks)))),
         imports=imports,
     )

@@ -84,6 +84,7 @@ class TsPrincipal:
     acl_type: str
     identity_arm: str  # camelCase InitConnection case
     identity_message: str
+    extension_identity: bool  # no aether.v1 arm: the identity travels in PrincipalIdentity
     identity_fields: tuple[str, ...]
     identity: tuple[TsIdentityParam, ...]
     topic: str
@@ -101,6 +102,18 @@ class TsPrincipal:
 
 
 @dataclass(frozen=True, slots=True)
+class TsOperation:
+    """A row of the operation table (schema/operations.yaml)."""
+
+    arm: str  # camelCase UpstreamMessage case carrying it
+    op: int  # its OpType value
+    name: str
+    kind: str  # read | write | value_write | counter
+    idempotent: bool
+    served: bool
+
+
+@dataclass(frozen=True, slots=True)
 class TsView:
     """Everything the typescript templates read."""
 
@@ -113,6 +126,7 @@ class TsView:
     routes: tuple[TsRoute, ...]
     message_type_callbacks: tuple[tuple[str, int, str], ...]  # (enum member, number, handler)
     principals: tuple[TsPrincipal, ...]
+    operations: tuple[TsOperation, ...]
     callback_types: tuple[str, ...]  # message types the handler signatures name
     imports: ClientImports
 

@@ -13,6 +13,7 @@ import type { ChannelOptions } from "@grpc/grpc-js";
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 
 import type { AllHandlers, CommonHandlers } from "../generated/callbacks.js";
+import { isIdempotent } from "../generated/operations.js";
 import {
   ACLResponseSchema,
   AdminQuerySchema,
@@ -289,17 +290,18 @@ export abstract class BaseClient<H extends CommonHandlers = CommonHandlers> {
     expect: D,
     options: CallOptions,
     defaultMs: number,
-    idempotent = false,
   ): Promise<MessageShape<D>> {
     const timeoutMs = checkTimeout("timeoutMs", options.timeoutMs ?? defaultMs);
-    return await this.conn.request(build(), expect, { timeoutMs, signal: options.signal, idempotent });
+    const frame = build();
+    // Whether it is resent after a reconnect is the operation table's (schema/operations.yaml).
+    return await this.conn.request(frame, expect, { timeoutMs, signal: options.signal, idempotent: isIdempotent(frame) });
   }
 
   // ------------------------------------------------------------------ KV
 
   private kv(op: KVOperation_OpType, key: string, options: KVOptions, fields: ops.KVFields = {}): Promise<KVResponse> {
     const build = (): UpstreamMessage => ops.kv(op, key, options, fields);
-    return this.call(build, KVResponseSchema, options, DEFAULT_TIMEOUT_MS, ops.IDEMPOTENT_KV.has(op));
+    return this.call(build, KVResponseSchema, options, DEFAULT_TIMEOUT_MS);
   }
 
   kvGet(key: string, options: KVOptions = {}): Promise<KVResponse> {
@@ -389,7 +391,7 @@ export abstract class BaseClient<H extends CommonHandlers = CommonHandlers> {
     ttl = -1,
   ): Promise<CheckpointResponse> {
     const build = (): UpstreamMessage => ops.checkpoint(op, options.key ?? "", data, ttl);
-    return this.call(build, CheckpointResponseSchema, options, DEFAULT_TIMEOUT_MS, ops.IDEMPOTENT_CHECKPOINT.has(op));
+    return this.call(build, CheckpointResponseSchema, options, DEFAULT_TIMEOUT_MS);
   }
 
   /** Save this identity's checkpoint (`key` names one of several; `ttl` -1: gateway default). */
@@ -426,11 +428,11 @@ export abstract class BaseClient<H extends CommonHandlers = CommonHandlers> {
   }
 
   queryTasks(filter: ops.TaskListFilter & CallOptions = {}): Promise<TaskQueryResponse> {
-    return this.call(() => ops.taskQueryList(filter), TaskQueryResponseSchema, filter, ADMIN_TIMEOUT_MS, true);
+    return this.call(() => ops.taskQueryList(filter), TaskQueryResponseSchema, filter, ADMIN_TIMEOUT_MS);
   }
 
   getTask(taskId: string, options: CallOptions = {}): Promise<TaskQueryResponse> {
-    return this.call(() => ops.taskQueryGet(taskId), TaskQueryResponseSchema, options, ADMIN_TIMEOUT_MS, true);
+    return this.call(() => ops.taskQueryGet(taskId), TaskQueryResponseSchema, options, ADMIN_TIMEOUT_MS);
   }
 
   taskOperation(

@@ -4,7 +4,6 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 
 import {
   CheckpointOperationSchema,
-  CheckpointOperation_OpType,
   ConnectionFilterSchema,
   CreateTaskRequestSchema,
   KVOperationSchema,
@@ -24,6 +23,7 @@ import {
   TaskStatus,
   UpstreamMessageSchema,
   type AuthorizationContext,
+  type CheckpointOperation_OpType,
   type MessageType,
   type ProgressKind,
   type RetryPolicy,
@@ -49,13 +49,6 @@ type Payload = UpstreamMessage["payload"];
 export function up(payload: Payload): UpstreamMessage {
   return create(UpstreamMessageSchema, { payload });
 }
-
-/** KV reads, safe to resend after a reconnect. */
-export const IDEMPOTENT_KV: ReadonlySet<KVOperation_OpType> = new Set([KVOperation_OpType.GET, KVOperation_OpType.LIST]);
-export const IDEMPOTENT_CHECKPOINT: ReadonlySet<CheckpointOperation_OpType> = new Set([
-  CheckpointOperation_OpType.LOAD,
-  CheckpointOperation_OpType.LIST,
-]);
 
 export function send(
   targetTopic: string,
