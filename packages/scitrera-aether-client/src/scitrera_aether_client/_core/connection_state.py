@@ -106,6 +106,7 @@ class ConnectionState:
     # A write _kick started and the writer task finishes: (frame, its write, what it awaits).
     _direct: tuple[aether_pb2.UpstreamMessage, Any, Any] | None
     _fired: int  # callbacks handed to run_callback so far (the reader yields after new ones)
+    _yield_to_callbacks: bool
     _recent: deque[tuple[float, aether_pb2.UpstreamMessage]]
     wants_acknowledged: bool
     acknowledged: bool

@@ -223,7 +223,7 @@ class ConnectionStream(ConnectionState):
                     break
                 fired = self._fired
                 self._dispatch(frame)
-                if self._fired != fired:
+                if self._fired != fired and self._yield_to_callbacks:
                     # A callback was queued: let it run before the next read is armed, so what
                     # it sends (an answer, typically) is not queued behind that grpc work.
                     await asyncio.sleep(0)
