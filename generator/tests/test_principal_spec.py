@@ -54,6 +54,19 @@ def test_acl_id_must_be_an_identity_field() -> None:
     assert "acl_id 'email' is not one of its identity fields" in problem
 
 
+def test_key_owner_must_be_an_identity_field() -> None:
+    text = SPEC.replace("    key_owner: user_id", "    key_owner: email", 1)
+    (problem,) = _problems(text)
+    assert "principals.user.key_owner" in problem
+    assert "key_owner 'email' is not one of its identity fields" in problem
+
+
+def test_only_users_bind_their_keys_to_an_identity_field() -> None:
+    from scitrera_aether_client.wire import PRINCIPALS
+
+    assert {k: p.key_owner for k, p in PRINCIPALS.items() if p.key_owner} == {"user": "user_id"}
+
+
 def test_arm_and_message_come_together() -> None:
     text = SPEC.replace("      arm: bridge\n      message: BridgeIdentity\n", "      arm: bridge\n")
     (problem,) = _problems(text)

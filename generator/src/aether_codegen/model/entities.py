@@ -135,6 +135,7 @@ class Principal:
     extension_identity: bool = False  # no aether.v1 arm: identity travels in PrincipalIdentity
     gateway_roles: tuple[str, ...] = ()  # what the gateway does for it (principals.schema.json)
     acl_id: str = ""  # identity field ACL rules name it by ("" = its identity string)
+    key_owner: str = ""  # identity field its API keys are bound to by created_by ("" = none)
 
     def has_role(self, role: str) -> bool:
         return role in self.gateway_roles

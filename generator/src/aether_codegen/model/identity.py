@@ -82,7 +82,14 @@ def check_acl_id(
     path: list[str | int], raw: dict[str, Any], identity: Identity, check: Checker
 ) -> str:
     """The identity field ACL rules name this principal by ("" = its identity string)."""
-    acl_id = str(raw.get("acl_id", ""))
-    if acl_id and acl_id not in identity.fields:
-        check.add([*path, "acl_id"], f"acl_id {acl_id!r} is not one of its identity fields")
-    return acl_id
+    return check_field_ref("acl_id", path, raw, identity, check)
+
+
+def check_field_ref(
+    key: str, path: list[str | int], raw: dict[str, Any], identity: Identity, check: Checker
+) -> str:
+    """`raw[key]`, which must name one of the principal's identity fields ("" if absent)."""
+    name = str(raw.get(key, ""))
+    if name and name not in identity.fields:
+        check.add([*path, key], f"{key} {name!r} is not one of its identity fields")
+    return name

@@ -9,7 +9,7 @@ from google.protobuf import descriptor_pb2
 from aether_codegen.model.check import Checker
 from aether_codegen.model.entities import Callback, Helper, Principal, Topic
 from aether_codegen.model.helpers import bind_helper
-from aether_codegen.model.identity import build_identity, check_acl_id
+from aether_codegen.model.identity import build_identity, check_acl_id, check_field_ref
 
 
 def build_principal(
@@ -96,6 +96,7 @@ def build_principal(
         extension_identity=identity.extension,
         gateway_roles=tuple(raw.get("gateway_roles", [])),
         acl_id=check_acl_id(path, raw, identity, check),
+        key_owner=check_field_ref("key_owner", path, raw, identity, check),
     )
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from aether_gateway.handlers.tokens import principal_type_name
+from aether_gateway.handlers.tokens import key_owner, principal_type_name
 from aether_gateway.store.acl import AccessLevel, ACLRule, ACLStore, access_level_name
 from aether_gateway.store.db import Database, now_s
 from aether_gateway.store.tokens import TokenRecord, TokenStore
@@ -124,8 +124,9 @@ def _keys_create(args: argparse.Namespace, db: Database) -> int:
     principal_type = principal_type_name(args.type)
     if principal_type is None:
         raise UsageError(f"unknown principal type {args.type!r}")
-    if principal_type == "User" and not args.user:
-        raise UsageError("a User key needs --user, the user_id it authenticates as")
+    owner = key_owner(principal_type)  # principals.yaml `key_owner`: users are bound to user_id
+    if owner and not args.user:
+        raise UsageError(f"a {principal_type} key needs --user, the {owner} it authenticates as")
     if not args.name.strip():
         raise UsageError("--name must not be empty")
     patterns = {
@@ -224,7 +225,7 @@ def _key_line(record: TokenRecord) -> str:
         f"  implementation={','.join(record.implementation_patterns)}"
         f"  specifier={','.join(record.specifier_patterns)}"
         f"  scopes={','.join(plain_scopes)}"
-        + (f"  user={record.created_by}" if record.principal_type == "User" else "")
+        + (f"  user={record.created_by}" if key_owner(record.principal_type) else "")
     )
 
 

@@ -79,3 +79,31 @@ def _placeholders(template: str) -> list[str]:
     import string
 
     return [f for _, f, _, _ in string.Formatter().parse(template) if f]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicOwner:
+    """The principal whose own topic starts with a prefix, and the identity field each part of
+    such a topic after the prefix holds (ag::ws::bot::a1: workspace, implementation, specifier)."""
+
+    principal: PrincipalSpec
+    fields: tuple[str, ...]
+
+    def claim(self, parts: list[str]) -> dict[str, str] | None:
+        """The identity fields of topic `parts` (split on "::"), or None if it is not one."""
+        if len(parts) != len(self.fields) + 1:
+            return None
+        return dict(zip(self.fields, parts[1:], strict=True))
+
+
+def topic_owners(principals: Mapping[str, PrincipalSpec]) -> dict[str, TopicOwner]:
+    """Topic prefix -> its owner, from the principal table: every principal whose own topic is
+    made of its identity fields. A fixed topic (the workflow engine's "event::receiver0") or none
+    (orchestrators) names no identity, so it has no owner."""
+    owners: dict[str, TopicOwner] = {}
+    for spec in principals.values():
+        prefix, *rest = spec.topic.split("::")
+        fields = tuple(part[1:-1] for part in rest if _placeholders(part) == [part[1:-1]])
+        if rest and len(fields) == len(rest):  # every part after the prefix is one field
+            owners[prefix] = TopicOwner(spec, fields)
+    return owners

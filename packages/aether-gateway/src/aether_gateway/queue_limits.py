@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from aether_gateway.config import GatewayConfig
 from aether_gateway.context import Caller
 from aether_gateway.hub import Hub
+from aether_gateway.identity import TopicOwner, topic_owners
 from aether_gateway.store.agents import AgentStore
 from aether_gateway.store.db import Database, now_ms
 from aether_gateway.store.tokens import TokenStore, bind_check
@@ -63,8 +64,7 @@ RECHECK_S = 1.0  # a topic found full is refused without a new count for this lo
 MAX_TRACKED = 100_000  # usage estimates kept in memory; past it they are re-read lazily
 KEY_CACHE_S = 5.0  # how long "a key could admit this identity" is remembered, either way
 MAX_KEYS_SCANNED = 20_000
-# Topic prefix -> the API-key principal type that connects as that identity.
-_KEY_TYPES = {"ag": "Agent", "tu": "Task", "us": "User", "sv": "Service", "br": "Bridge"}
+_SPECIFIERS = ("specifier", "unique_specifier")  # the identity part a key's specifier: scope names
 
 
 @dataclass
@@ -91,6 +91,7 @@ class QueueLimits:
         self.tokens = tokens
         # Topics without placeholders are the fan-in receivers (event::receiver0, ...).
         self.fixed = {s.topic for s in table.values() if s.topic and "{" not in s.topic}
+        self.owners = topic_owners(table)  # which key type could connect as an identity topic
         self.usage: dict[str, Usage] = {}
         self._admissible: dict[str, tuple[bool, float]] = {}  # topic -> (a key admits it, until)
         self.total: Usage | None = None
@@ -159,7 +160,7 @@ class QueueLimits:
 
     def _key_admits(self, parts: list[str]) -> bool:
         """Whether a live API key or task token could connect as the identity of this topic."""
-        claim = _claim(parts)
+        claim = _claim(self.owners, parts)
         if claim is None:
             return False
         type_name, workspace, user_id, implementation, specifier = claim
@@ -286,18 +287,23 @@ class QueueLimits:
             await asyncio.sleep(self.sweep_interval_s())
 
 
-def _claim(parts: list[str]) -> tuple[str, str, str, str | None, str | None] | None:
-    """(key type, workspace, user_id, implementation, specifier) of an identity topic."""
-    type_name = _KEY_TYPES.get(parts[0])
-    if type_name is None:
+def _claim(
+    owners: Mapping[str, TopicOwner], parts: list[str]
+) -> tuple[str, str, str, str | None, str | None] | None:
+    """(key type, workspace, user_id, implementation, specifier) of an identity topic: its owner
+    in the principal table (identity.topic_owners) says which type and which part is which."""
+    owner = owners.get(parts[0])
+    fields = owner.claim(parts) if owner is not None else None
+    if owner is None or fields is None:
         return None
-    if parts[0] in ("ag", "tu") and len(parts) == 4:
-        return type_name, parts[1], "", parts[2], parts[3]
-    if parts[0] in ("sv", "br") and len(parts) == 3:
-        return type_name, "", "", parts[1], parts[2]
-    if parts[0] == "us" and len(parts) == 3:
-        return type_name, "", parts[1], None, None
-    return None
+    specifier = next((fields[f] for f in _SPECIFIERS if f in fields), None)
+    return (
+        owner.principal.type_name,
+        fields.get("workspace", ""),
+        fields.get("user_id", ""),
+        fields.get("implementation"),
+        specifier,
+    )
 
 
 def _error(code: str, message: str, retryable: bool = False) -> aether_pb2.DownstreamMessage:

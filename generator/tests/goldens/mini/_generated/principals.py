@@ -41,6 +41,9 @@ class PrincipalSpec:
     reports_progress: bool  # may send ProgressReport
     runs_workflows: bool  # receives WorkflowOperations; its task calls skip the workspace ACL
     acl_id: str  # identity field ACL rules name it by ("" = its identity string)
+    # Identity field its API keys are bound to: created_by is the one value a key of this type
+    # connects with, so minting one needs a creator ("" = keys bind no identity field).
+    key_owner: str
     generated_fields: tuple[str, ...]  # identity fields the gateway fills with a short id if empty
 
 
@@ -84,6 +87,7 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         reports_progress=False,
         runs_workflows=False,
         acl_id="",
+        key_owner="",
         generated_fields=(),
     ),
     "probe": PrincipalSpec(
@@ -116,6 +120,7 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         reports_progress=False,
         runs_workflows=False,
         acl_id="",
+        key_owner="",
         generated_fields=(),
     ),
 }

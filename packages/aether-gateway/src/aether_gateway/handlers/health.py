@@ -34,6 +34,10 @@ def handle_admin_query(
     now = time.time()
     sessions = hub.sessions()
     by_type = Counter(c.principal.key for c in sessions)
+    # Named principal types on purpose: aether.v1's GatewayStats has one fixed field per type
+    # (the wire contract the reference's clients read), not a map, so a type added in
+    # principals.yaml has no field here; every session is still in `connections` and counted in
+    # `num_connections`.
     stats = aether_pb2.GatewayStats(
         agent_connections=by_type["agent"],
         task_connections=by_type["task"],

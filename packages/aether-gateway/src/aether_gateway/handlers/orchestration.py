@@ -10,11 +10,15 @@ import uuid
 from collections.abc import Mapping
 
 from aether_gateway.context import Caller, Hub
+from aether_gateway.identity import topic_owners
 from aether_gateway.store.agents import AgentStore
 from aether_gateway.store.db import now_ms, now_s
 from aether_gateway.store.tasks import AGENT_STARTUP, PENDING, TaskRecord, TaskStore
 from aether_gateway.store.tokens import TokenStore
-from scitrera_aether_client.wire import aether_pb2
+from scitrera_aether_client.wire import PRINCIPALS, aether_pb2
+
+# Which principal type a launched identity is (ag:: an Agent, tu:: a Task): the principal table's.
+_OWNERS = topic_owners(PRINCIPALS)
 
 
 def assignment(task: TaskRecord) -> aether_pb2.DownstreamMessage:
@@ -124,10 +128,12 @@ def mint_task_token(
 ) -> str:
     """A credential for `identity` only (checked at connect), for one session (auth.settle),
     presentable for `ttl_s` seconds."""
-    principal_type = "Agent" if identity.startswith("ag::") else "Task"
+    owner = _OWNERS.get(identity.split("::", 1)[0])
+    if owner is None:  # startups target identity topics, which all have an owner
+        raise ValueError(f"no principal type has the identity topic {identity!r}")
     _record, plaintext = tokens.create(
         task_token_name(identity),
-        principal_type,
+        owner.principal.type_name,
         workspace_patterns=(workspace,),
         scopes=("connect", "task"),
         created_by=identity,

@@ -36,6 +36,17 @@ def principal_type_name(spelling: str) -> str | None:
     return _TYPE_NAMES.get(spelling)
 
 
+# Type name -> the identity field its keys are bound to by created_by (principals.yaml
+# `key_owner`: a user key connects only as its user_id), for the types that declare one.
+_KEY_OWNERS = {p.type_name: p.key_owner for p in PRINCIPALS.values() if p.key_owner}
+
+
+def key_owner(type_name: str) -> str:
+    """The identity field a key of `type_name` is bound to ("" if none): minting one needs a
+    created_by naming it, or the key would have no identity to connect as."""
+    return _KEY_OWNERS.get(type_name, "")
+
+
 def token_info(record: TokenRecord) -> aether_pb2.TokenInfo:
     return aether_pb2.TokenInfo(
         id=record.id,
@@ -109,10 +120,12 @@ def _create(tokens: TokenStore, req: aether_pb2.TokenCreateRequest) -> aether_pb
         return aether_pb2.TokenResponse(
             success=False, error=f"scope {empty[0]!r} needs a pattern, e.g. {empty[0]}bot-*"
         )
-    if principal_type == "User" and not req.created_by:
-        # A user key authenticates as created_by; without it the key has no user to be.
+    owner = key_owner(principal_type)
+    if owner and not req.created_by:
+        # Such a key authenticates as created_by; without it the key has no identity to be.
         return aether_pb2.TokenResponse(
-            success=False, error="created_by (the user_id) is required for User tokens"
+            success=False,
+            error=f"created_by (the {owner}) is required for {principal_type} tokens",
         )
     record, plaintext = tokens.create(
         req.name,

@@ -41,6 +41,9 @@ class PrincipalSpec:
     reports_progress: bool  # may send ProgressReport
     runs_workflows: bool  # receives WorkflowOperations; its task calls skip the workspace ACL
     acl_id: str  # identity field ACL rules name it by ("" = its identity string)
+    # Identity field its API keys are bound to: created_by is the one value a key of this type
+    # connects with, so minting one needs a creator ("" = keys bind no identity field).
+    key_owner: str
     generated_fields: tuple[str, ...]  # identity fields the gateway fills with a short id if empty
 
 
@@ -105,6 +108,7 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         reports_progress=True,
         runs_workflows=False,
         acl_id="",
+        key_owner="",
         generated_fields=(),
     ),
     "task": PrincipalSpec(
@@ -151,6 +155,7 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         reports_progress=True,
         runs_workflows=False,
         acl_id="",
+        key_owner="",
         generated_fields=(),
     ),
     "user": PrincipalSpec(
@@ -200,6 +205,7 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         reports_progress=False,
         runs_workflows=False,
         acl_id="user_id",
+        key_owner="user_id",
         generated_fields=(),
     ),
     "orchestrator": PrincipalSpec(
@@ -236,6 +242,7 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         reports_progress=False,
         runs_workflows=False,
         acl_id="",
+        key_owner="",
         generated_fields=("specifier",),
     ),
     "workflow_engine": PrincipalSpec(
@@ -279,6 +286,7 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         reports_progress=False,
         runs_workflows=True,
         acl_id="",
+        key_owner="",
         generated_fields=(),
     ),
     "metrics_bridge": PrincipalSpec(
@@ -304,6 +312,7 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         reports_progress=False,
         runs_workflows=False,
         acl_id="",
+        key_owner="",
         generated_fields=(),
     ),
     "service": PrincipalSpec(
@@ -351,6 +360,7 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         reports_progress=True,
         runs_workflows=False,
         acl_id="",
+        key_owner="",
         generated_fields=(),
     ),
     "bridge": PrincipalSpec(
@@ -397,6 +407,7 @@ PRINCIPALS: Final[Mapping[str, PrincipalSpec]] = {
         reports_progress=False,
         runs_workflows=False,
         acl_id="",
+        key_owner="",
         generated_fields=(),
     ),
 }
