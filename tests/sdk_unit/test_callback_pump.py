@@ -1,0 +1,77 @@
+"""The async clients' callback pump (issue 12): a callback starts at once when none runs, yet
+callbacks still run one at a time in arrival order, and one cancelled by close() is not done."""
+
+from __future__ import annotations
+
+import asyncio
+
+from scitrera_aether_client._core.callback_pump import CallbackPump
+
+
+async def test_a_plain_callback_runs_inside_submit_when_none_is_running() -> None:
+    pump = CallbackPump()
+    seen: list[str] = []
+    done: list[str] = []
+    pump.submit(seen.append, ("now",), lambda: done.append("now"))
+    assert seen == ["now"] and done == ["now"]  # no loop iteration needed
+
+
+async def test_callbacks_queue_behind_a_waiting_coroutine_in_arrival_order() -> None:
+    pump = CallbackPump()
+    seen: list[str] = []
+    done: list[str] = []
+    release = asyncio.Event()
+
+    async def slow(tag: str) -> None:
+        seen.append(f"{tag} start")
+        await release.wait()
+        seen.append(f"{tag} end")
+
+    pump.submit(slow, ("a",), lambda: done.append("a"))
+    pump.submit(seen.append, ("b",), lambda: done.append("b"))  # plain, must wait for a
+    pump.submit(slow, ("c",), lambda: done.append("c"))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert seen == ["a start"] and done == []
+    release.set()
+    await pump.drain(5)
+    assert seen == ["a start", "a end", "b", "c start", "c end"]
+    assert done == ["a", "b", "c"]
+
+
+async def test_a_raising_callback_is_done_and_the_next_one_runs() -> None:
+    pump = CallbackPump()
+    done: list[str] = []
+
+    def boom(_: object) -> None:
+        raise RuntimeError("callback failure")
+
+    async def boom_later(_: object) -> None:
+        await asyncio.sleep(0)
+        raise RuntimeError("async callback failure")
+
+    pump.submit(boom, (1,), lambda: done.append("plain"))
+    pump.submit(boom_later, (2,), lambda: done.append("async"))
+    pump.submit(lambda _: None, (3,), lambda: done.append("after"))
+    await pump.drain(5)
+    assert done == ["plain", "async", "after"]
+
+
+async def test_a_callback_cancelled_by_stop_is_not_done() -> None:
+    pump = CallbackPump()
+    done: list[str] = []
+    started = asyncio.Event()
+
+    async def forever(_: object) -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    pump.submit(forever, (1,), lambda: done.append("forever"))
+    pump.submit(lambda _: None, (2,), lambda: done.append("queued"))
+    await asyncio.wait_for(started.wait(), 5)
+    pump.stop()
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert done == []  # neither acknowledged: the gateway redelivers them
+    pump.submit(lambda _: None, (3,), lambda: done.append("later"))
+    assert done == ["later"]  # the pump works after stop (a client reconnects)
