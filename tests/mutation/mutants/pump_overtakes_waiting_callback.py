@@ -21,8 +21,9 @@ def plant() -> None:
         callback: Callable[..., Any],
         args: tuple[Any, ...],
         done: Callable[[], None] | None = None,
-    ) -> None:
+    ) -> bool:
         self._task = None  # forget the waiting one: the new callback starts now
         self._run((callback, args, done))
+        return False
 
     CallbackPump.submit = submit  # type: ignore[method-assign]

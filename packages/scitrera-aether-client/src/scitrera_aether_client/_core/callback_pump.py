@@ -31,9 +31,13 @@ async def _logged(result: Awaitable[Any], callback: Callable[..., Any]) -> None:
         log.exception("callback %s raised", getattr(callback, "__name__", callback))
 
 
+#: asyncio can run a new task's first step at once (Python 3.12+).
+EAGER = sys.version_info >= (3, 12)
+
+
 def _start(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
     loop = asyncio.get_running_loop()
-    if sys.version_info >= (3, 12):
+    if sys.version_info >= (3, 12):  # EAGER, spelled so the type checker narrows it
         # Runs the first step now, as the new task (current_task() and timeouts are its own).
         return asyncio.Task(coro, loop=loop, eager_start=True)
     return loop.create_task(coro)
@@ -44,6 +48,7 @@ class CallbackPump:
         self._jobs: deque[Job] = deque()
         self._task: asyncio.Task[None] | None = None  # the coroutine callback running
         self._running = False  # a plain callback is running: a submit from it waits its turn
+        self._fresh = False  # the task last started has not taken a step yet
         self._idle: asyncio.Event | None = None  # created on first use, on the client's loop
 
     def submit(
@@ -51,12 +56,15 @@ class CallbackPump:
         callback: Callable[..., Any],
         args: tuple[Any, ...],
         done: Callable[[], None] | None = None,
-    ) -> None:
+    ) -> bool:
         """Run or queue a callback; `done` runs after it returned (or raised): delivery acks
-        hang on it. Only on the client's loop."""
+        hang on it. Only on the client's loop. True when it started a task that has yet to
+        take its first step (Python 3.11, where tasks cannot start eagerly)."""
         self._jobs.append((callback, args, done))
-        if self._task is None and not self._running:
-            self._pump()
+        if self._task is not None or self._running:
+            return False
+        self._pump()
+        return self._task is not None and self._fresh
 
     def _pump(self) -> None:
         self._running = True
@@ -77,6 +85,7 @@ class CallbackPump:
             result = None
         if isinstance(result, Awaitable):
             task = _start(_logged(result, callback))
+            self._fresh = not EAGER
             if not task.done():
                 self._task = task
                 if self._idle is not None:

@@ -30,7 +30,8 @@ class CallbackThread:
         args: tuple[Any, ...],
         done: Callable[[], None] | None = None,
     ) -> None:
-        """Queue a callback; `done` runs after it returned (or raised): delivery acks hang on it."""
+        """Queue a callback; `done` runs after it returned (or raised): delivery acks hang on it.
+        Returns None: nothing waits on the I/O loop (RunCallback)."""
         if self._thread is None:
             with self._lock:
                 if self._thread is None:

@@ -24,7 +24,6 @@ import grpc
 from scitrera_aether_client import exceptions as exc
 from scitrera_aether_client._core import delivery
 from scitrera_aether_client._core.backoff import Backoff, RetryBudget
-from scitrera_aether_client._core.callback_thread import CallbackThread
 from scitrera_aether_client._core.connection_correlation import (
     FIFO_ARMS,
     UNCORRELATED_DENIAL_ARMS,
@@ -118,12 +117,6 @@ class Connection(ConnectionDispatch, ConnectionCorrelation, ConnectionStream, Co
         self._written = 0  # frames written, so close() can tell a slow flush from a stuck one
         self._direct: tuple[aether_pb2.UpstreamMessage, Any, Any] | None = None
         self._fired = 0
-        # The reader yields after firing callbacks only when they run on this loop (async
-        # clients): a sync client's callback thread needs the GIL, which the loop keeps until
-        # it blocks, so yielding there only delays it.
-        self._yield_to_callbacks = not isinstance(
-            getattr(run_callback, "__self__", None), CallbackThread
-        )
         self.outbox.kick = self._kick
         self._recent: deque[tuple[float, aether_pb2.UpstreamMessage]] = deque()
         # The delivery extension: asked for unless switched off; active when the gateway agreed.

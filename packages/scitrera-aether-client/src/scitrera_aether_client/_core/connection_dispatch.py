@@ -89,9 +89,9 @@ class ConnectionDispatch(ConnectionState):
             self._acks.add(tag)
             return
         countdown = delivery.Countdown(len(names), lambda: self._acks.add(tag))
-        self._fired += 1
         for name in names:
-            self.run_callback(getattr(self.owner, name), (msg,), countdown.done)
+            if self.run_callback(getattr(self.owner, name), (msg,), countdown.done):
+                self._fired += 1
 
     def _on_send_confirm(self, confirm: aether_pb2.SendConfirm) -> None:
         self._unconfirmed.confirm(confirm.committed)
@@ -117,6 +117,5 @@ class ConnectionDispatch(ConnectionState):
 
     def _fire(self, name: str, *args: Any) -> None:
         callback = getattr(self.owner, name, None)
-        if callback is not None:
+        if callback is not None and self.run_callback(callback, args):
             self._fired += 1  # the reader lets it start before reading on
-            self.run_callback(callback, args)

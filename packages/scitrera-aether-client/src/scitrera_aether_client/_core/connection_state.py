@@ -62,14 +62,17 @@ class ConnectionInfo:
 
 
 class RunCallback(Protocol):
-    """Runs a callback off the I/O path; calls `done` (from any thread) once it returned."""
+    """Runs a callback off the I/O path; calls `done` (from any thread) once it returned.
+
+    Returns True when it left a task ready to run on the connection's loop (the reader then
+    lets it start before arming the next read), a falsy value otherwise."""
 
     def __call__(
         self,
         callback: Callable[..., Any],
         args: tuple[Any, ...],
         done: Callable[[], None] | None = None,
-    ) -> None: ...
+    ) -> bool | None: ...
 
 
 class ConnectionState:
@@ -105,8 +108,7 @@ class ConnectionState:
     _written: int
     # A write _kick started and the writer task finishes: (frame, its write, what it awaits).
     _direct: tuple[aether_pb2.UpstreamMessage, Any, Any] | None
-    _fired: int  # callbacks handed to run_callback so far (the reader yields after new ones)
-    _yield_to_callbacks: bool
+    _fired: int  # callbacks that left a task ready on the loop (the reader yields after new ones)
     _recent: deque[tuple[float, aether_pb2.UpstreamMessage]]
     wants_acknowledged: bool
     acknowledged: bool

@@ -223,9 +223,11 @@ class ConnectionStream(ConnectionState):
                     break
                 fired = self._fired
                 self._dispatch(frame)
-                if self._fired != fired and self._yield_to_callbacks:
-                    # A callback was queued: let it run before the next read is armed, so what
-                    # it sends (an answer, typically) is not queued behind that grpc work.
+                if self._fired != fired:
+                    # A callback task is ready: let it start before the next read is armed, so
+                    # what it sends (an answer, typically) is not queued behind that grpc work.
+                    # Not after a callback that already ran, nor for a sync client's callback
+                    # thread (it needs the GIL, which the loop keeps until it blocks).
                     await asyncio.sleep(0)
         except asyncio.CancelledError:
             raise
