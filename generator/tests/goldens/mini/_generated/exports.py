@@ -7,18 +7,32 @@ per principal type.
 
 `scitrera_aether_client/__init__.py` re-exports everything in `__all__` here, so a principal
 added to principals.yaml is importable from the package as soon as `aether-codegen generate` ran.
+The classes load on first use (PEP 562): importing the package must not pay for every client
+module; type checkers see the imports under TYPE_CHECKING.
 """
 
 from __future__ import annotations
 
-from .clients import (
-    AgentClient,
-    ProbeClient,
-)
-from .clients_async import (
-    AsyncAgentClient,
-    AsyncProbeClient,
-)
+import importlib
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from .clients import (
+        AgentClient,
+        ProbeClient,
+    )
+    from .clients_async import (
+        AsyncAgentClient,
+        AsyncProbeClient,
+    )
+
+# Each public name -> the generated module (in this package) that defines it.
+MODULES: Final[dict[str, str]] = {
+    "AgentClient": "clients",
+    "AsyncAgentClient": "clients_async",
+    "ProbeClient": "clients",
+    "AsyncProbeClient": "clients_async",
+}
 
 __all__ = [
     "AgentClient",
@@ -26,3 +40,20 @@ __all__ = [
     "AsyncProbeClient",
     "ProbeClient",
 ]
+
+
+# Hidden from type checkers: they see the real imports above, and a visible __getattr__ would
+# make them accept any misspelt name of the package.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        module = MODULES.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

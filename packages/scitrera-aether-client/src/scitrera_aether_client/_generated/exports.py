@@ -7,30 +7,56 @@ per principal type.
 
 `scitrera_aether_client/__init__.py` re-exports everything in `__all__` here, so a principal
 added to principals.yaml is importable from the package as soon as `aether-codegen generate` ran.
+The classes load on first use (PEP 562): importing the package must not pay for every client
+module; type checkers see the imports under TYPE_CHECKING.
 """
 
 from __future__ import annotations
 
-from .clients import (
-    AgentClient,
-    BridgeClient,
-    MetricsBridgeClient,
-    OrchestratorClient,
-    ServiceClient,
-    TaskClient,
-    UserClient,
-    WorkflowEngineClient,
-)
-from .clients_async import (
-    AsyncAgentClient,
-    AsyncBridgeClient,
-    AsyncMetricsBridgeClient,
-    AsyncOrchestratorClient,
-    AsyncServiceClient,
-    AsyncTaskClient,
-    AsyncUserClient,
-    AsyncWorkflowEngineClient,
-)
+import importlib
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from .clients import (
+        AgentClient,
+        BridgeClient,
+        MetricsBridgeClient,
+        OrchestratorClient,
+        ServiceClient,
+        TaskClient,
+        UserClient,
+        WorkflowEngineClient,
+    )
+    from .clients_async import (
+        AsyncAgentClient,
+        AsyncBridgeClient,
+        AsyncMetricsBridgeClient,
+        AsyncOrchestratorClient,
+        AsyncServiceClient,
+        AsyncTaskClient,
+        AsyncUserClient,
+        AsyncWorkflowEngineClient,
+    )
+
+# Each public name -> the generated module (in this package) that defines it.
+MODULES: Final[dict[str, str]] = {
+    "AgentClient": "clients",
+    "AsyncAgentClient": "clients_async",
+    "TaskClient": "clients",
+    "AsyncTaskClient": "clients_async",
+    "UserClient": "clients",
+    "AsyncUserClient": "clients_async",
+    "OrchestratorClient": "clients",
+    "AsyncOrchestratorClient": "clients_async",
+    "WorkflowEngineClient": "clients",
+    "AsyncWorkflowEngineClient": "clients_async",
+    "MetricsBridgeClient": "clients",
+    "AsyncMetricsBridgeClient": "clients_async",
+    "ServiceClient": "clients",
+    "AsyncServiceClient": "clients_async",
+    "BridgeClient": "clients",
+    "AsyncBridgeClient": "clients_async",
+}
 
 __all__ = [
     "AgentClient",
@@ -50,3 +76,20 @@ __all__ = [
     "UserClient",
     "WorkflowEngineClient",
 ]
+
+
+# Hidden from type checkers: they see the real imports above, and a visible __getattr__ would
+# make them accept any misspelt name of the package.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        module = MODULES.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
