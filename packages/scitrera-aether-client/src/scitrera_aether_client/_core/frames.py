@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from scitrera_aether_client._core.validation import (
     check_identity_field,
+    check_message_type,
     check_non_negative,
     check_payload,
     check_scope,
@@ -39,8 +40,6 @@ def send(
     authorization: aether_pb2.AuthorizationContext | None = None,
     app_workspace: str = "",
 ) -> Up:
-    from scitrera_aether_client._core.validation import check_message_type
-
     msg = aether_pb2.SendMessage(
         target_topic=check_topic("target_topic", target_topic),
         payload=check_payload("payload", payload),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import string
 import uuid
@@ -32,6 +33,15 @@ KV_SCOPES: dict[str, int] = {
 
 def identity_problem(value: str) -> str | None:
     """Why `value` is not a valid identity field (the gateway's rules), or None if it is."""
+    # Senders pass the same few identities on every call: remember the verdict per string. Only
+    # for exact str (a subclass could compare equal to a string it does not spell) no longer
+    # than a valid identity can be in characters, so the cache stays small (4096 x <= 128).
+    if type(value) is str and len(value) <= MAX_IDENTITY_BYTES:
+        return _remembered_identity_problem(value)
+    return _identity_problem(value)
+
+
+def _identity_problem(value: str) -> str | None:
     try:
         encoded = value.encode()
     except UnicodeEncodeError:  # lone surrogates cannot go on the wire as UTF-8
@@ -45,6 +55,9 @@ def identity_problem(value: str) -> str | None:
                 "'-', '_', '.', '@' and '/'"
             )
     return None
+
+
+_remembered_identity_problem = functools.lru_cache(maxsize=4096)(_identity_problem)
 
 
 def check_identity_field(name: str, value: object, *, required: bool) -> str:
