@@ -37,7 +37,9 @@ def _create(workspace_id: str) -> aether_pb2.WorkspaceOperation:
 
 async def test_async_admin_read_is_resent_and_write_fails(tmp_path: Path) -> None:
     proc = GatewayProcess(tmp_path / "data").start()  # dev mode: admin is open
-    client = AsyncAgentClient("ws", "ops", "admin", initial_backoff=0.05, max_backoff=0.3)
+    client = AsyncAgentClient(
+        "ws", "ops", "admin", initial_backoff=0.05, max_backoff=0.3, max_retries=200
+    )
     try:
         await client.connect(proc.target)
         assert (await client.workspace_op(_create("kept"))).success  # type: ignore[union-attr]
@@ -62,7 +64,9 @@ async def test_async_admin_read_is_resent_and_write_fails(tmp_path: Path) -> Non
 
 def test_sync_admin_read_is_resent(tmp_path: Path) -> None:
     proc = GatewayProcess(tmp_path / "data").start()
-    client = AgentClient("ws", "ops", "sync-admin", initial_backoff=0.05, max_backoff=0.3)
+    client = AgentClient(
+        "ws", "ops", "sync-admin", initial_backoff=0.05, max_backoff=0.3, max_retries=200
+    )
     outcome: dict[str, Any] = {}
 
     def call() -> None:

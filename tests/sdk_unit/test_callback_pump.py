@@ -77,3 +77,19 @@ async def test_a_callback_cancelled_by_stop_is_not_done() -> None:
     assert done == []  # neither acknowledged: the gateway redelivers them
     pump.submit(lambda _: None, (3,), lambda: done.append("later"))
     assert done == ["later"]  # the pump works after stop (a client reconnects)
+
+
+async def test_done_is_recorded_before_a_task_the_callback_woke_runs() -> None:
+    """The `aether subscribe` shape: the callback sets an event, the task waiting on it closes the
+    client at once. The acknowledgement must already be recorded when that task resumes."""
+    pump = CallbackPump()
+    done: list[str] = []
+    enough = asyncio.Event()
+
+    async def on_message(_: object) -> None:
+        await asyncio.sleep(0)  # a real callback that waits once (so it runs as its own task)
+        enough.set()
+
+    pump.submit(on_message, (1,), lambda: done.append("first"))
+    await enough.wait()  # resumes in the loop turn after the callback returned
+    assert done == ["first"]

@@ -24,11 +24,18 @@ from scitrera_aether_client._core.connection_state import log
 Job = tuple[Callable[..., Any], tuple[Any, ...], Callable[[], None] | None]
 
 
-async def _logged(result: Awaitable[Any], callback: Callable[..., Any]) -> None:
+async def _logged(
+    result: Awaitable[Any], callback: Callable[..., Any], done: Callable[[], None] | None
+) -> None:
+    """Await a coroutine callback, then run `done` in the same step: a task woken by the
+    callback (say, one that then closes the client) must not run before its acknowledgement
+    is recorded. A cancelled callback skips `done`: its message is not acknowledged."""
     try:
         await result
     except Exception:
         log.exception("callback %s raised", getattr(callback, "__name__", callback))
+    if done is not None:
+        done()
 
 
 #: asyncio can run a new task's first step at once (Python 3.12+).
@@ -84,27 +91,22 @@ class CallbackPump:
             log.exception("callback %s raised", getattr(callback, "__name__", callback))
             result = None
         if isinstance(result, Awaitable):
-            task = _start(_logged(result, callback))
+            task = _start(_logged(result, callback, done))  # runs `done` itself
             self._fresh = not EAGER
             if not task.done():
                 self._task = task
                 if self._idle is not None:
                     self._idle.clear()
-                task.add_done_callback(lambda ended: self._finished(ended, done))
-                return
-            if task.cancelled():
-                return
+                task.add_done_callback(self._finished)
+            return
         if done is not None:
             done()
 
-    def _finished(self, task: asyncio.Task[None], done: Callable[[], None] | None) -> None:
-        """A coroutine callback ended: run what queued behind it, in order. A cancelled one
-        (the client closed) is not done: its message is not acknowledged."""
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        """A coroutine callback ended: run what queued behind it, in order."""
         if self._task is not task:
             return  # stopped meanwhile
         self._task = None
-        if done is not None and not task.cancelled():
-            done()
         self._pump()
 
     async def drain(self, timeout: float) -> None:
