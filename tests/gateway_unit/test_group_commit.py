@@ -2,8 +2,7 @@
 
 What must hold whatever the thread does: a batch is released (`committed`, after-commit callbacks)
 only once its rows are durable; reads that follow `flush()` see every row appended before it;
-`close()` leaves nothing uncommitted; a failed commit is logged and releases nothing. Batches
-of THREAD_MIN_ROWS or more go to the thread when none is in flight; smaller ones commit inline.
+`close()` leaves nothing uncommitted; a failed commit is logged and releases nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from aether_gateway.group_commit import THREAD_MIN_ROWS, GroupCommit
+from aether_gateway.group_commit import GroupCommit
 from aether_gateway.store.db import Database
 from aether_gateway.store.queue import MessageQueue
 
@@ -46,16 +45,16 @@ async def test_batches_commit_on_their_own_thread_in_order(tmp_path: Path) -> No
     threads: set[str] = set()
     commit.after_commit(lambda: None)
     batches = []
-    for tick in range(20):  # 20 ticks of 10 rows: later ticks fill while earlier ones commit
-        for i in range(10):
+    for tick in range(20):  # 20 ticks of 5 rows: later ticks fill while earlier ones commit
+        for i in range(5):
             batches.append(commit.append(A, f"{tick}-{i}".encode()))
         commit.after_commit(lambda: threads.update(t.name for t in threading.enumerate()))
         await asyncio.sleep(0)
     await _until(lambda: all(batch.committed.is_set() for batch, _ in batches))
     seqs = [batch.seqs[index] for batch, index in batches]
-    assert seqs == sorted(seqs) and len(set(seqs)) == 200
+    assert seqs == sorted(seqs) and len(set(seqs)) == 100
     # Every released batch is on disk, as another connection reads it.
-    assert _stored(path, A) == [f"{t}-{i}".encode() for t in range(20) for i in range(10)]
+    assert _stored(path, A) == [f"{t}-{i}".encode() for t in range(20) for i in range(5)]
     assert any(name.startswith("aether-commit") for name in threads)
     commit.close()
     assert not any(t.name.startswith("aether-commit") for t in threading.enumerate())
@@ -65,14 +64,13 @@ async def test_flush_waits_for_the_commit_in_flight(tmp_path: Path) -> None:
     db = Database(tmp_path / "gw.db")
     queue = MessageQueue(db)
     commit = GroupCommit(queue)
-    rows = [str(i).encode() for i in range(THREAD_MIN_ROWS)]
-    first, *_ = [commit.append(A, row)[0] for row in rows]
+    first, _ = commit.append(A, b"one")
     await asyncio.sleep(0)  # the tick's commit starts on the thread
-    second, _ = commit.append(A, b"next")  # the next batch, not yet started
+    second, _ = commit.append(A, b"two")  # the next batch, not yet started
     commit.flush()
     # Without waiting, the event loop has not run: flush alone made both batches durable.
     assert first.committed.is_set() and second.committed.is_set()
-    assert [frame for _, frame in queue.pending(A)] == [*rows, b"next"]
+    assert [frame for _, frame in queue.pending(A)] == [b"one", b"two"]
     commit.close()
 
 
@@ -83,7 +81,7 @@ async def test_close_leaves_nothing_uncommitted(tmp_path: Path) -> None:
     for i in range(50):
         commit.append(B, str(i).encode())
         commit.after_commit(lambda i=i: confirmed.append(i))  # type: ignore[misc]
-        if i % 20 == 19:
+        if i % 10 == 9:
             await asyncio.sleep(0)  # some batches in flight, the last one only pending
     commit.close()
     assert confirmed == list(range(50))
@@ -104,11 +102,10 @@ async def test_a_failed_commit_is_logged_and_releases_nothing(
     )
     confirmed: list[str] = []
     lost, _ = commit.append(A, b"refused")
-    kept, *_ = [commit.append(B, b"same batch")[0] for _ in range(THREAD_MIN_ROWS)]
+    kept, _ = commit.append(B, b"same batch")
     commit.after_commit(lambda: confirmed.append("first"))
     with caplog.at_level(logging.ERROR, logger="aether_gateway"):
-        failed = f"durable queue commit failed for {THREAD_MIN_ROWS + 1} frames"
-        await _until(lambda: failed in caplog.text)
+        await _until(lambda: "durable queue commit failed for 2 frames" in caplog.text)
     await asyncio.sleep(0.05)  # give a wrong release the chance to happen
     assert not lost.committed.is_set() and not kept.committed.is_set()
     assert confirmed == []

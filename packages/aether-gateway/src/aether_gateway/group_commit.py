@@ -37,8 +37,6 @@ SETTLE_S = 0.25
 # a duplicate by the receiving SDK), so deleting it late is safe; it keeps this work out of the
 # commits that new messages wait for.
 LAZY_S = 0.05
-# Batches smaller than this commit inline when no commit is in flight (see _start).
-THREAD_MIN_ROWS = 8
 
 
 @dataclass(eq=False)
@@ -183,11 +181,6 @@ class GroupCommit:
             return
         if self._writer is None:  # in-memory database: commit inline on the one connection
             self._finish(work, *_run(self.queue, work))
-            return
-        if len(work.inserts) < THREAD_MIN_ROWS:
-            # Nothing in flight and a small batch (an idle gateway, a round trip): the hop to the
-            # thread and back (wake-ups, the GIL) costs more latency than the commit it moves.
-            self._finish(work, *_run(self._writer, work))
             return
         if self._thread is None:
             self._thread = futures.ThreadPoolExecutor(1, thread_name_prefix="aether-commit")
