@@ -1,12 +1,9 @@
-"""Group commit for the durable queues: one SQLite transaction per event-loop tick, pipelined.
+"""Group commit for the durable queues: one SQLite transaction per event-loop tick.
 
 Every frame for an identity topic is written ahead of its delivery, so a `kill -9` of the gateway
-loses only what was not yet committed, and none of that was handed out: a frame goes to its
-session only after its batch committed (`Batch.committed`). One commit costs 60-100 us on these
-machines, so per-message commits would cap routing near 12k/s; batching removes that cap. With a
-file database the commit runs on a thread of its own with its own connection (sqlite3 releases
-the GIL while it writes): batch N commits there while the loop routes and fills batch N+1, which
-starts when N returns. An in-memory database commits inline (one connection only).
+loses only what arrived in the last tick. A frame is handed to its session only after its batch
+committed (`Batch.committed`). One commit costs ~80 us on these machines, so per-message commits
+would cap routing near 12k/s; batching removes that cap.
 
 aether.v1 has no delivery acknowledgement, and a frame handed to gRPC can still die in the
 gateway's buffers or the socket when the process or the connection dies. So a sent frame is
@@ -19,14 +16,11 @@ last 25 ms; with it they come back as duplicates).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent import futures
 from dataclasses import dataclass, field
-from typing import Any
 
 from aether_gateway.store.queue import MessageQueue
 
@@ -63,13 +57,6 @@ class GroupCommit:
         self._handed: dict[str, int] = {}
         self._after: list[Callable[[], None]] = []
         self._lazy: asyncio.TimerHandle | None = None
-        # The commit thread and its own connection (file databases). At most one commit is in
-        # flight; the loop fills the next batch meanwhile and starts it when that one returns.
-        self._writer = queue.reopen()
-        self._thread: futures.ThreadPoolExecutor | None = None
-        self._inflight: tuple[futures.Future[_Result], _Work] | None = None
-        self._again = False  # a commit was asked for while one was in flight
-        self._again_lazy = False
 
     def append(self, topic: str, frame: bytes) -> tuple[Batch, int]:
         """Queue a durable write; returns the batch to wait on and the index of this row in it."""
@@ -97,7 +84,7 @@ class GroupCommit:
 
     def _schedule_lazy(self) -> None:
         if self._lazy is None:
-            self._lazy = asyncio.get_running_loop().call_later(LAZY_S, self._lazy_due)
+            self._lazy = asyncio.get_running_loop().call_later(LAZY_S, self.flush)
 
     def sent(self, topic: str, seq: int) -> None:
         """A stored frame left for its session; delete it once it settled."""
@@ -133,143 +120,42 @@ class GroupCommit:
     def _flush_soon(self) -> None:
         """The per-tick commit: new rows (and settled ones); lazy work waits for its timer."""
         self._scheduled = False
-        self._request(lazy=False)
-
-    def _lazy_due(self) -> None:
-        self._lazy = None
-        self._request(lazy=True)
-
-    def _request(self, lazy: bool) -> None:
-        """Start a commit now, or right after the one in flight (the loop keeps filling it)."""
-        if self._inflight is None:
-            self._start(lazy)
-        else:
-            self._again = True
-            self._again_lazy |= lazy
+        self._commit(lazy=False)
 
     def flush(self) -> None:
-        """Commit everything pending, lazy work included, and wait for it (replays, the queue
-        limits' recounts and close read the table next; they must see every row)."""
+        """Commit everything pending, lazy work included (replays and close need it all)."""
         self._scheduled = False
         if self._lazy is not None:
             self._lazy.cancel()
             self._lazy = None
-        self._again = self._again_lazy = False  # what they asked for is committed below
-        inflight = self._inflight
-        if inflight is not None:
-            futures.wait([inflight[0]])
-            self._done(*inflight)
-        work = self._take(lazy=True)
-        if work is not None:
-            self._finish(work, *_run(self._writer or self.queue, work), raise_=True)
+        self._commit(lazy=True)
 
-    def _take(self, lazy: bool) -> _Work | None:
-        """The pending work as one commit; None (and waiters released) when nothing is to write."""
-        work = _Work(self._inserts, self._acks, [], {}, self._batch, self._after)
+    def _commit(self, lazy: bool) -> None:
+        inserts, acks, batch, after = self._inserts, self._acks, self._batch, self._after
         self._inserts, self._acks, self._batch, self._after = [], {}, Batch(), []
+        deletes: list[int] = []
+        handed: dict[str, int] = {}
         if lazy:
-            work.deletes, work.handed = self._deletes, self._handed
+            deletes, handed = self._deletes, self._handed
             self._deletes, self._handed = [], {}
-        if work.inserts or work.acks or work.deletes or work.handed:
-            return work
-        self._finish(work, [], 0.0, None)
-        return None
-
-    def _start(self, lazy: bool) -> None:
-        work = self._take(lazy)
-        if work is None:
-            return
-        if self._writer is None:  # in-memory database: commit inline on the one connection
-            self._finish(work, *_run(self.queue, work))
-            return
-        if self._thread is None:
-            self._thread = futures.ThreadPoolExecutor(1, thread_name_prefix="aether-commit")
-        loop = asyncio.get_running_loop()
-        future = self._thread.submit(_run, self._writer, work)
-        self._inflight = (future, work)
-        future.add_done_callback(lambda f: _call_soon(loop, self._done, f, work))
-
-    def _done(self, future: futures.Future[_Result], work: _Work) -> None:
-        """A threaded commit returned: release its batch, then start the next one if due."""
-        if self._inflight is None or self._inflight[0] is not future:
-            return  # flush() already finished it
-        self._inflight = None
-        self._finish(work, *future.result())
-        if self._again:
-            lazy, self._again, self._again_lazy = self._again_lazy, False, False
-            self._start(lazy)
-
-    def _finish(
-        self,
-        work: _Work,
-        seqs: list[int],
-        took: float,
-        error: BaseException | None,
-        raise_: bool = False,
-    ) -> None:
-        if error is not None:
-            # Loud, and nothing of this batch leaves: its frames are never handed to a session and
-            # its sends never confirmed (a confirming sender resends; the others got no guarantee
-            # beyond what was committed).
-            log.error(
-                "durable queue commit failed for %d frames; they are not delivered",
-                len(work.inserts),
-                exc_info=error,
-            )
-            if raise_:
-                raise error
-            return
-        if took and self.observe is not None:
-            self.observe(took)
-        work.batch.seqs = seqs
-        work.batch.committed.set()
-        for callback in work.after:
+        if inserts or acks or deletes or handed:
+            started = time.perf_counter()
+            try:
+                batch.seqs = self.queue.commit(inserts, acks, deletes, handed)
+            except Exception:
+                log.exception("durable queue commit failed for %d frames", len(inserts))
+                raise
+            if self.observe is not None:
+                self.observe(time.perf_counter() - started)
+        batch.committed.set()
+        for callback in after:
             callback()
 
     def close(self) -> None:
-        """Commit what is pending (waiting for the commit in flight), then stop the thread."""
         if self._lazy is not None:
             self._lazy.cancel()
             self._lazy = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        try:
-            self.flush()
-        finally:
-            if self._thread is not None:
-                self._thread.shutdown(wait=True)
-                self._thread = None
-            if self._writer is not None:
-                self._writer.close()
-                self._writer = None
-
-
-@dataclass
-class _Work:
-    """One commit's rows (read by the commit thread only while it runs; the loop made new lists)."""
-
-    inserts: list[tuple[str, bytes]]
-    acks: dict[str, int]
-    deletes: list[int]
-    handed: dict[str, int]
-    batch: Batch
-    after: list[Callable[[], None]]
-
-
-_Result = tuple[list[int], float, BaseException | None]
-
-
-def _run(queue: MessageQueue, work: _Work) -> _Result:
-    """The commit itself (on the commit thread, or inline): its seqs, duration and error."""
-    started = time.perf_counter()
-    try:
-        seqs = queue.commit(work.inserts, work.acks, work.deletes, work.handed)
-    except Exception as exc:
-        return [], 0.0, exc
-    return seqs, time.perf_counter() - started, None
-
-
-def _call_soon(loop: asyncio.AbstractEventLoop, *args: Any) -> None:
-    with contextlib.suppress(RuntimeError):  # the loop already closed: close() finished the batch
-        loop.call_soon_threadsafe(*args)
+        self.flush()

@@ -1,8 +1,7 @@
 """The SQLite connection every store module shares.
 
-One connection, used only from the gateway's event-loop thread; the durable queue's group commit
-opens a second one (`reopen`) for its commit thread. WAL with synchronous=NORMAL: a committed
-write survives `kill -9` of the process (not power loss: that needs FULL).
+One connection, used only from the gateway's event-loop thread. WAL with synchronous=NORMAL: a
+committed write survives `kill -9` of the process (not power loss: that needs FULL).
 Each store module registers its DDL with `Database.register_schema` at import time; `Database`
 applies all of them when it opens.
 """
@@ -22,7 +21,7 @@ class Database:
     """A SQLite database file (or ':memory:') with the gateway's tables."""
 
     def __init__(self, path: str | Path = ":memory:") -> None:
-        target = self.path = str(path)
+        target = str(path)
         if target != ":memory:":
             Path(target).parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
@@ -31,11 +30,6 @@ class Database:
         self.conn.execute("PRAGMA foreign_keys=ON")
         for ddl in _SCHEMAS:
             self.conn.executescript(ddl)
-
-    def reopen(self) -> Database | None:
-        """Another connection to the same file, for another thread; None for ':memory:' (a second
-        connection to it would be another, empty database)."""
-        return None if self.path == ":memory:" else Database(self.path)
 
     @staticmethod
     def register_schema(ddl: str) -> None:

@@ -36,14 +36,6 @@ class MessageQueue:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def reopen(self) -> MessageQueue | None:
-        """The same queue on a connection of its own (None for an in-memory database)."""
-        db = self._db.reopen()
-        return None if db is None else MessageQueue(db)
-
-    def close(self) -> None:
-        self._db.close()
-
     def enqueue(self, topic: str, frame: bytes) -> int:
         """Append one frame; returns its sequence number."""
         row = self._db.conn.execute(
@@ -67,9 +59,9 @@ class MessageQueue:
         """One transaction: append `inserts` (returning their seqs, in order), apply `acks`
         (everything of a topic up to a seq), `deletes` (single rows) and `handed` marks."""
         with self._db.transaction() as conn:
-            # One statement for the batch (4x cheaper than a RETURNING per row, measured). Inside
-            # one BEGIN IMMEDIATE transaction no other connection writes, so AUTOINCREMENT hands
-            # out consecutive seqs and the batch's seqs end at last_insert_rowid().
+            # One statement for the batch (4x cheaper than a RETURNING per row, measured). In one
+            # transaction on the gateway's only connection, AUTOINCREMENT hands out consecutive
+            # seqs, so the batch's seqs end at last_insert_rowid().
             conn.executemany("INSERT INTO message_queue (topic, frame) VALUES (?, ?)", inserts)
             last: int = conn.execute("SELECT last_insert_rowid()").fetchone()[0] if inserts else 0
             seqs = list(range(last - len(inserts) + 1, last + 1))
