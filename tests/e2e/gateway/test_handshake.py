@@ -285,3 +285,22 @@ async def test_orchestrators_without_a_specifier_get_distinct_identities(
     listed = await admin.list_sessions(principal_type="orchestrator")
     identities = {c.identity for c in listed.connections}
     assert len(identities) == 2 and all(i.startswith("orc::orc::") for i in identities)
+
+
+async def test_a_shutting_down_gateway_refuses_new_sessions_with_unavailable(
+    gateway: EmbeddedGateway, raw
+) -> None:
+    """After GRACEFUL_DISCONNECT a client that reconnects at once must not get a session on the
+    gateway that is stopping (it would be ended again); UNAVAILABLE makes it retry later."""
+    live = await raw(gateway.target, agent_init(spec="leaving"))
+    assert gateway.gateway is not None
+    await gateway.gateway.shutdown()
+    frame = await live.read()
+    while frame.WhichOneof("payload") != "signal":  # the config snapshot may come first
+        frame = await live.read()
+    assert frame.signal.type == aether_pb2.Signal.GRACEFUL_DISCONNECT
+    again = await raw(gateway.target)
+    await again.send(agent_init(spec="leaving"))
+    code, details = await again.status()
+    assert code == grpc.StatusCode.UNAVAILABLE
+    assert details == "server shutting down"

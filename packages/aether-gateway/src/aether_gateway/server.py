@@ -76,6 +76,9 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         self.handlers: dict[str, Handler] = {"send": self.metrics.counting_route(self.router.route)}
         self.handlers.update(services.handlers())
         self.handlers["switch_workspace"] = self._switch_workspace
+        # Set by shutdown(): a client reconnecting at once after GRACEFUL_DISCONNECT must not get
+        # a new session on a gateway that is about to stop (it would be ended again at once).
+        self.stopping = False
 
     # ------------------------------------------------------------------ the RPC
 
@@ -95,6 +98,8 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         except DecodeError:
             log.info("denied %s: undecodable first frame", context.peer())
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, UNDECODABLE)
+        if self.stopping:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "server shutting down")
         if first.WhichOneof("payload") != "init":
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT, "first message must be InitConnection"
@@ -350,7 +355,10 @@ class Gateway(aether_pb2_grpc.AetherGatewayServicer):
         return []
 
     async def shutdown(self) -> None:
-        """Tell every session the server is going away (GRACEFUL_DISCONNECT), then end them."""
+        """Tell every session the server is going away (GRACEFUL_DISCONNECT), then end them.
+        From here on, new connections are refused with UNAVAILABLE (clients retry elsewhere or
+        later)."""
+        self.stopping = True
         signal = aether_pb2.Signal(
             type=aether_pb2.Signal.GRACEFUL_DISCONNECT, reason="server shutting down"
         )
