@@ -95,7 +95,9 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_probe(
         self,
@@ -112,7 +114,9 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_probe(implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
 
 class ProbeClient(BaseAetherClient):
@@ -182,4 +186,6 @@ class ProbeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_probe(implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )

@@ -95,7 +95,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -114,7 +114,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_probe(implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -186,6 +186,6 @@ class AsyncProbeClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_probe(implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )

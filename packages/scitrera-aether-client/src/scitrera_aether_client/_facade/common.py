@@ -120,9 +120,6 @@ class ClientCore(CallbackSlots, DeliveryOptions, Generic[R]):
         frame = ops.send(target_topic, payload, message_type, authorization, app_workspace)
         return self._deliver(frame, wait_for_commit)
 
-    # The generated helpers call this shorter name: their calls then fit on one line.
-    _send = send_message
-
     def switch_workspace(self, new_workspace: str) -> R:
         """Declare the user's active workspace; remembered and re-declared after a reconnect."""
         self._conn.enqueue(ops.switch_workspace(new_workspace))

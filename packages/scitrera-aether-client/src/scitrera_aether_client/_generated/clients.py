@@ -105,7 +105,9 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_task(
         self,
@@ -126,7 +128,9 @@ class AgentClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_session(
         self,
@@ -143,7 +147,9 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_workspace(
         self,
@@ -160,7 +166,9 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_broadcast_to_agents(
         self,
@@ -176,7 +184,9 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_agents(workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_broadcast_to_users(
         self,
@@ -192,7 +202,9 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_users(workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_service(
         self,
@@ -212,7 +224,9 @@ class AgentClient(BaseAetherClient):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_event(
         self,
@@ -226,7 +240,7 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_events()
-        self._send(
+        self.send_message(
             target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -242,7 +256,7 @@ class AgentClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        self._send(
+        self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -323,7 +337,9 @@ class TaskClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_task(
         self,
@@ -344,7 +360,9 @@ class TaskClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_session(
         self,
@@ -361,7 +379,9 @@ class TaskClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_event(
         self,
@@ -375,7 +395,7 @@ class TaskClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_events()
-        self._send(
+        self.send_message(
             target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -391,7 +411,7 @@ class TaskClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        self._send(
+        self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -469,7 +489,7 @@ class UserClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(
+        self.send_message(
             target,
             payload,
             message_type,
@@ -497,7 +517,9 @@ class UserClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_session(
         self,
@@ -514,7 +536,9 @@ class UserClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_workspace(
         self,
@@ -531,7 +555,9 @@ class UserClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
 
 class OrchestratorClient(BaseAetherClient):
@@ -608,7 +634,9 @@ class OrchestratorClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_status_to_task(
         self,
@@ -629,7 +657,9 @@ class OrchestratorClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
 
 class WorkflowEngineClient(BaseAetherClient):
@@ -690,7 +720,9 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_workspace(
         self,
@@ -707,7 +739,9 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_broadcast(
         self,
@@ -723,7 +757,9 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_broadcast(user_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_broadcast_to_agents(
         self,
@@ -739,7 +775,9 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_agents(workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_broadcast_to_users(
         self,
@@ -755,7 +793,9 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_users(workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_command_to_agent(
         self,
@@ -773,7 +813,9 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_command_to_task(
         self,
@@ -794,7 +836,9 @@ class WorkflowEngineClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_metric(
         self,
@@ -808,7 +852,7 @@ class WorkflowEngineClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        self._send(
+        self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -871,7 +915,7 @@ class MetricsBridgeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = target_topic
-        self._send(
+        self.send_message(
             target, payload, aether_pb2.CONTROL, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -947,7 +991,9 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_task(
         self,
@@ -968,7 +1014,9 @@ class ServiceClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_session(
         self,
@@ -985,7 +1033,9 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_workspace(
         self,
@@ -1002,7 +1052,9 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_broadcast(
         self,
@@ -1018,7 +1070,9 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_broadcast(user_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_service(
         self,
@@ -1038,7 +1092,9 @@ class ServiceClient(BaseAetherClient):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_event(
         self,
@@ -1052,7 +1108,7 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_events()
-        self._send(
+        self.send_message(
             target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1068,7 +1124,7 @@ class ServiceClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        self._send(
+        self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -1145,7 +1201,9 @@ class BridgeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_task(
         self,
@@ -1166,7 +1224,9 @@ class BridgeClient(BaseAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_session(
         self,
@@ -1183,7 +1243,9 @@ class BridgeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_workspace(
         self,
@@ -1200,7 +1262,9 @@ class BridgeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_user_broadcast(
         self,
@@ -1216,7 +1280,9 @@ class BridgeClient(BaseAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_broadcast(user_id)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )
 
     def send_message_to_service(
         self,
@@ -1236,4 +1302,6 @@ class BridgeClient(BaseAetherClient):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        self._send(target, payload, message_type, authorization, wait_for_commit=wait_for_commit)
+        self.send_message(
+            target, payload, message_type, authorization, wait_for_commit=wait_for_commit
+        )

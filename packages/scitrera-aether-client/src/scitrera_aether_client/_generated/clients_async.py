@@ -105,7 +105,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -128,7 +128,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -147,7 +147,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -166,7 +166,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -184,7 +184,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_agents(workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -202,7 +202,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_users(workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -224,7 +224,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -240,7 +240,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_events()
-        await self._send(
+        await self.send_message(
             target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -256,7 +256,7 @@ class AsyncAgentClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        await self._send(
+        await self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -337,7 +337,7 @@ class AsyncTaskClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -360,7 +360,7 @@ class AsyncTaskClient(BaseAsyncAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -379,7 +379,7 @@ class AsyncTaskClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -395,7 +395,7 @@ class AsyncTaskClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_events()
-        await self._send(
+        await self.send_message(
             target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -411,7 +411,7 @@ class AsyncTaskClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        await self._send(
+        await self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -489,7 +489,7 @@ class AsyncUserClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target,
             payload,
             message_type,
@@ -517,7 +517,7 @@ class AsyncUserClient(BaseAsyncAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -536,7 +536,7 @@ class AsyncUserClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -555,7 +555,7 @@ class AsyncUserClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -634,7 +634,7 @@ class AsyncOrchestratorClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -657,7 +657,7 @@ class AsyncOrchestratorClient(BaseAsyncAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -720,7 +720,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -739,7 +739,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -757,7 +757,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_broadcast(user_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -775,7 +775,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_agents(workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -793,7 +793,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_global_users(workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -813,7 +813,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -836,7 +836,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -852,7 +852,7 @@ class AsyncWorkflowEngineClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        await self._send(
+        await self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -915,7 +915,7 @@ class AsyncMetricsBridgeClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = target_topic
-        await self._send(
+        await self.send_message(
             target, payload, aether_pb2.CONTROL, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -991,7 +991,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1014,7 +1014,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1033,7 +1033,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1052,7 +1052,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1070,7 +1070,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_broadcast(user_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1092,7 +1092,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1108,7 +1108,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_events()
-        await self._send(
+        await self.send_message(
             target, payload, aether_pb2.EVENT, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1124,7 +1124,7 @@ class AsyncServiceClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_metrics()
-        await self._send(
+        await self.send_message(
             target,
             encode_metric(metric),
             aether_pb2.METRIC,
@@ -1201,7 +1201,7 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_agent(workspace, implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1224,7 +1224,7 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
             target = topics.create_topic_task_broadcast(workspace, implementation)
         else:
             target = topics.create_topic_task(workspace, implementation, unique_specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1243,7 +1243,7 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user(user_id, window_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1262,7 +1262,7 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_workspace(user_id, workspace)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1280,7 +1280,7 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
         wait_for_commit: return only once the gateway confirmed it stored the message durably.
         """
         target = topics.create_topic_user_broadcast(user_id)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
 
@@ -1302,6 +1302,6 @@ class AsyncBridgeClient(BaseAsyncAetherClient):
             target = topics.create_topic_any_service(implementation)
         else:
             target = topics.create_topic_service(implementation, specifier)
-        await self._send(
+        await self.send_message(
             target, payload, message_type, authorization, wait_for_commit=wait_for_commit
         )
